@@ -1,0 +1,25 @@
+# mod_bbwww: `make`, `make test`, `make demo`, `make demo-stop`, `make bench`.
+include apxs.mk
+
+.PHONY: all install test demo demo-stop bench clean deps
+all: module
+
+deps:
+	build/deps.sh
+
+install: deps install-module
+
+test:
+	build/test.sh
+
+demo:
+	build/demo.sh start
+
+demo-stop:
+	build/demo.sh stop
+
+bench:
+	build/bench.sh
+
+clean: clean-module
+	rm -rf t/logs t/htdocs/index.html t/conf/httpd.conf t/conf/apache_test_config.pm t/conf/extra.conf t/conf/modperl_inc.pl t/conf/modperl_startup.pl

@@ -1,0 +1,21 @@
+# How mod_bbwww is compiled and installed with apxs.
+APXS      ?= /usr/bin/apxs
+MODULE_SRC = $(sort $(wildcard mod_bbwww/*.c))
+MODULE_SO  = mod_bbwww/.libs/mod_bbwww.so
+BBW_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g
+BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq
+
+$(MODULE_SO): $(MODULE_SRC) $(wildcard mod_bbwww/*.h) apxs.mk
+	cd mod_bbwww && $(APXS) -c -o mod_bbwww.la \
+	  $(foreach f,$(BBW_CFLAGS),-Wc,$(f)) -I/usr/include/postgresql \
+	  $(notdir $(MODULE_SRC)) $(BBW_LIBS) >build.log 2>&1 || { cat build.log; exit 1; }
+	@grep -E ': (warning|error):' mod_bbwww/build.log || true
+
+module: $(MODULE_SO)
+
+install-module: $(MODULE_SO)
+	$(APXS) -i -n bbwww mod_bbwww/mod_bbwww.la
+	install -m 644 conf/bbwww.load conf/bbwww.conf /etc/apache2/mods-available/
+
+clean-module:
+	rm -rf mod_bbwww/.libs mod_bbwww/*.la mod_bbwww/*.lo mod_bbwww/*.o mod_bbwww/*.slo mod_bbwww/build.log

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs the Debian packages mod_bbwww needs to build, test, demo and bench.
+# Idempotent: only missing packages are installed; apt-get update runs only then.
+set -eu
+PKGS="apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev \
+ libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libjansson-dev libssl-dev libldap-dev \
+ zlib1g-dev libbz2-dev liblz4-dev libapache2-mod-perl2 libwww-perl libjson-perl \
+ libdbd-sqlite3-perl libdbd-pg-perl \
+ buildbot buildbot-worker python3-psycopg2 postgresql sqlite3 wrk curl \
+ gcc make procps libsqlite3-dev libpq-dev liblz4-dev"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing packages:$missing (run as root: build/deps.sh)" >&2
+  exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,37 @@
+/* Private header shared by mod_bbwww's httpd-facing files. */
+#ifndef BBW_H
+#define BBW_H
+
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#ifndef BBW_MODULE_MAIN   /* AP_DECLARE_MODULE declares it there */
+APLOG_USE_MODULE(bbwww);
+#endif
+
+extern module AP_MODULE_DECLARE_DATA bbwww_module;
+
+/* Numbered log lines: "BBW00001: ...". httpd reserves AHnnnnn for itself;
+ * the next free number is kept in build/next-logno. */
+#define BBWLOGNO(n) "BBW" #n ": "
+
+
+typedef struct {
+    const char *mount;              /* the <Location> path the module serves */
+    const char *buildbot_url;       /* BuildbotURL, ends in '/' */
+    int json_cache_seconds;         /* -1 = unset */
+    int rest_minimum_version;       /* -1 = unset */
+} bbw_dir_conf;
+
+const bbw_dir_conf *bbw_conf(request_rec *r);
+int bbw_conf_json_cache_seconds(const bbw_dir_conf *c);
+int bbw_conf_rest_minimum_version(const bbw_dir_conf *c);
+const char *bbw_conf_buildbot_url(request_rec *r, const bbw_dir_conf *c);
+
+/* Handlers. */
+int bbw_rest_handler(request_rec *r, const char *relpath);
+
+#endif

@@ -1,0 +1,261 @@
+/* Database access over mod_dbd connections, native SQLite/libpq calls. */
+#include "bbw.h"
+#include "bbw_db.h"
+
+#include <apr_dbd.h>
+#include <mod_dbd.h>
+#include <apr_strings.h>
+#include <sqlite3.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BYTEA_OID 17
+#define SQLITE_BUSY_MS 5000
+
+struct bbw_db {
+    request_rec *r;
+    bbw_dialect dialect;
+    void *native;       /* sqlite3* or PGconn* */
+};
+
+bbw_db *bbw_db_open(request_rec *r)
+{
+    ap_dbd_t *dbd = ap_dbd_acquire(r);
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00001)
+                      "bbwww: no database connection (check DBDriver/DBDParams)");
+        return NULL;
+    }
+    bbw_db *db = apr_pcalloc(r->pool, sizeof *db);
+    db->r = r;
+    const char *name = apr_dbd_name(dbd->driver);
+    db->native = apr_dbd_native_handle(dbd->driver, dbd->handle);
+    if (strcmp(name, "sqlite3") == 0) {
+        db->dialect = BBW_DB_SQLITE;
+        /* The master writes concurrently (WAL); wait instead of failing. */
+        sqlite3_busy_timeout(db->native, SQLITE_BUSY_MS);
+    }
+    else if (strcmp(name, "pgsql") == 0) {
+        db->dialect = BBW_DB_PGSQL;
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00002)
+                      "bbwww: unsupported DBDriver %s (use sqlite3 or pgsql)", name);
+        return NULL;
+    }
+    return db;
+}
+
+bbw_dialect bbw_db_dialect(const bbw_db *db)
+{
+    return db->dialect;
+}
+
+apr_array_header_t *bbw_params(apr_pool_t *p)
+{
+    return apr_array_make(p, 4, sizeof(bbw_param));
+}
+
+void bbw_param_int(apr_array_header_t *a, apr_int64_t v)
+{
+    bbw_param *prm = apr_array_push(a);
+    prm->is_int = 1;
+    prm->i = v;
+    prm->s = NULL;
+}
+
+void bbw_param_str(apr_array_header_t *a, const char *s)
+{
+    bbw_param *prm = apr_array_push(a);
+    prm->is_int = 0;
+    prm->i = 0;
+    prm->s = s;
+}
+
+int bbw_cell_null(const bbw_row *row, int i)
+{
+    return row->val[i] == NULL;
+}
+
+apr_int64_t bbw_cell_int(const bbw_row *row, int i)
+{
+    return row->val[i] ? apr_atoi64(row->val[i]) : 0;
+}
+
+static apr_status_t run_sqlite(bbw_db *db, const char *sql,
+                               const apr_array_header_t *params,
+                               bbw_row_fn fn, void *baton)
+{
+    sqlite3 *conn = db->native;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BBWLOGNO(00003)
+                      "bbwww: SQLite prepare failed: %s; SQL: %s",
+                      sqlite3_errmsg(conn), sql);
+        return APR_EGENERAL;
+    }
+    for (int i = 0; i < params->nelts; i++) {
+        const bbw_param *prm = &APR_ARRAY_IDX(params, i, bbw_param);
+        if (prm->is_int)
+            sqlite3_bind_int64(st, i + 1, prm->i);
+        else if (prm->s)
+            sqlite3_bind_text(st, i + 1, prm->s, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, i + 1);
+    }
+    int ncols = sqlite3_column_count(st);
+    bbw_row row;
+    row.ncols = ncols;
+    row.val = apr_palloc(db->r->pool, sizeof(char *) * (ncols + 1));
+    row.len = apr_palloc(db->r->pool, sizeof(apr_size_t) * (ncols + 1));
+    apr_status_t status = APR_SUCCESS;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < ncols; c++) {
+            int type = sqlite3_column_type(st, c);
+            if (type == SQLITE_NULL) {
+                row.val[c] = NULL;
+                row.len[c] = 0;
+            }
+            else if (type == SQLITE_BLOB) {
+                const void *b = sqlite3_column_blob(st, c);
+                row.len[c] = (apr_size_t)sqlite3_column_bytes(st, c);
+                row.val[c] = b ? b : "";
+            }
+            else {
+                row.val[c] = (const char *)sqlite3_column_text(st, c);
+                row.len[c] = (apr_size_t)sqlite3_column_bytes(st, c);
+            }
+        }
+        if (fn(baton, &row))
+            break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BBWLOGNO(00004)
+                      "bbwww: SQLite query failed: %s; SQL: %s",
+                      sqlite3_errmsg(conn), sql);
+        status = APR_EGENERAL;
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+/* libpq wants $1, $2…; our SQL says '?'. Placeholders never appear inside
+ * literals in our statements. */
+static const char *pg_placeholders(apr_pool_t *p, const char *sql)
+{
+    size_t n = 0;
+    for (const char *c = sql; *c; c++)
+        n += *c == '?';
+    char *out = apr_palloc(p, strlen(sql) + n * 6 + 1), *o = out;
+    int k = 0;
+    for (const char *c = sql; *c; c++) {
+        if (*c == '?')
+            o += sprintf(o, "$%d", ++k);
+        else
+            *o++ = *c;
+    }
+    *o = '\0';
+    return out;
+}
+
+static apr_status_t run_pgsql(bbw_db *db, const char *sql,
+                              const apr_array_header_t *params,
+                              bbw_row_fn fn, void *baton)
+{
+    apr_pool_t *p = db->r->pool;
+    int n = params->nelts;
+    const char **values = apr_palloc(p, sizeof(char *) * (n + 1));
+    for (int i = 0; i < n; i++) {
+        const bbw_param *prm = &APR_ARRAY_IDX(params, i, bbw_param);
+        values[i] = prm->is_int ? apr_psprintf(p, "%" APR_INT64_T_FMT, prm->i)
+                                : prm->s;
+    }
+    PGresult *res = PQexecParams(db->native, pg_placeholders(p, sql), n, NULL,
+                                 values, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK
+        && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BBWLOGNO(00005)
+                      "bbwww: PostgreSQL query failed: %s; SQL: %s",
+                      PQresultErrorMessage(res), sql);
+        PQclear(res);
+        return APR_EGENERAL;
+    }
+    int ncols = PQnfields(res), nrows = PQntuples(res);
+    bbw_row row;
+    row.ncols = ncols;
+    row.val = apr_palloc(p, sizeof(char *) * (ncols + 1));
+    row.len = apr_palloc(p, sizeof(apr_size_t) * (ncols + 1));
+    unsigned char **freeme = apr_pcalloc(p, sizeof(char *) * (ncols + 1));
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            if (PQgetisnull(res, r, c)) {
+                row.val[c] = NULL;
+                row.len[c] = 0;
+                continue;
+            }
+            const char *v = PQgetvalue(res, r, c);
+            if (PQftype(res, c) == BYTEA_OID) {
+                size_t blen = 0;
+                freeme[c] = PQunescapeBytea((const unsigned char *)v, &blen);
+                row.val[c] = freeme[c] ? (const char *)freeme[c] : "";
+                row.len[c] = blen;
+            }
+            else {
+                row.val[c] = v;
+                row.len[c] = (apr_size_t)PQgetlength(res, r, c);
+            }
+        }
+        int stop = fn(baton, &row);
+        for (int c = 0; c < ncols; c++)
+            if (freeme[c]) {
+                PQfreemem(freeme[c]);
+                freeme[c] = NULL;
+            }
+        if (stop)
+            break;
+    }
+    PQclear(res);
+    return APR_SUCCESS;
+}
+
+apr_status_t bbw_db_each(bbw_db *db, const char *sql,
+                         const apr_array_header_t *params,
+                         bbw_row_fn fn, void *baton)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, db->r, "bbwww: SQL %s", sql);
+    if (db->dialect == BBW_DB_SQLITE)
+        return run_sqlite(db, sql, params, fn, baton);
+    return run_pgsql(db, sql, params, fn, baton);
+}
+
+typedef struct {
+    apr_pool_t *pool;
+    apr_array_header_t *rows;
+} collect_baton;
+
+static int collect_row(void *baton, const bbw_row *row)
+{
+    collect_baton *cb = baton;
+    bbw_row *copy = apr_palloc(cb->pool, sizeof *copy);
+    copy->ncols = row->ncols;
+    copy->val = apr_palloc(cb->pool, sizeof(char *) * (row->ncols + 1));
+    copy->len = apr_palloc(cb->pool, sizeof(apr_size_t) * (row->ncols + 1));
+    for (int c = 0; c < row->ncols; c++) {
+        copy->len[c] = row->len[c];
+        copy->val[c] = row->val[c] ? apr_pstrmemdup(cb->pool, row->val[c], row->len[c])
+                                   : NULL;
+    }
+    APR_ARRAY_PUSH(cb->rows, bbw_row *) = copy;
+    return 0;
+}
+
+apr_status_t bbw_db_rows(bbw_db *db, const char *sql,
+                         const apr_array_header_t *params,
+                         apr_array_header_t **rows)
+{
+    collect_baton cb = { db->r->pool, apr_array_make(db->r->pool, 16, sizeof(bbw_row *)) };
+    *rows = cb.rows;
+    return bbw_db_each(db, sql, params, collect_row, &cb);
+}

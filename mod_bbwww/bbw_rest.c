@@ -1,0 +1,598 @@
+/* REST API: /api versions document, /api/v2 dispatch, envelopes, errors and
+ * the shared helpers endpoint files use. */
+#include "bbw_rest.h"
+
+#include <apr_sha1.h>
+#include <apr_strings.h>
+#include <util_script.h>
+#include <ctype.h>
+#include <string.h>
+
+typedef struct {
+    const bbw_etype *type;
+    bbw_entities_fn entities;
+    bbw_raw_fn raw;
+} endpoint_def;
+
+static const endpoint_def *endpoint_for(bbw_ep ep)
+{
+    static endpoint_def table[EP__COUNT];
+    static int ready;   /* filled once, before threads, by bbw_rest_init */
+    if (!ready) {
+#define E(id, t, fn) table[id] = (endpoint_def){ &t, fn, NULL }
+#define R(id, t, fn) table[id] = (endpoint_def){ &t, NULL, fn }
+        R(EP_BUILD_DATA, bbw_t_build_data, bbw_raw_build_data);
+        E(EP_BUILD_DATA_NOVALUE, bbw_t_build_data, bbw_ep_build_data);
+        E(EP_BUILD_DATAS, bbw_t_build_data, bbw_ep_build_datas);
+        E(EP_BUILDER, bbw_t_builder, bbw_ep_builder);
+        E(EP_BUILDERS, bbw_t_builder, bbw_ep_builders);
+        E(EP_BUILD, bbw_t_build, bbw_ep_build);
+        E(EP_BUILDS, bbw_t_build, bbw_ep_builds);
+        E(EP_BUILDREQUEST, bbw_t_buildrequest, bbw_ep_buildrequest);
+        E(EP_BUILDREQUESTS, bbw_t_buildrequest, bbw_ep_buildrequests);
+        E(EP_WORKER, bbw_t_worker, bbw_ep_worker);
+        E(EP_WORKERS, bbw_t_worker, bbw_ep_workers);
+        E(EP_STEP, bbw_t_step, bbw_ep_step);
+        E(EP_STEPS, bbw_t_step, bbw_ep_steps);
+        E(EP_LOG, bbw_t_log, bbw_ep_log);
+        E(EP_LOGS, bbw_t_log, bbw_ep_logs);
+        E(EP_LOGCHUNK, bbw_t_logchunk, bbw_ep_logchunk);
+        R(EP_RAWLOG, bbw_t_logchunk, bbw_raw_log);
+        E(EP_BUILDSET, bbw_t_buildset, bbw_ep_buildset);
+        E(EP_BUILDSETS, bbw_t_buildset, bbw_ep_buildsets);
+        E(EP_CHANGE, bbw_t_change, bbw_ep_change);
+        E(EP_CHANGES, bbw_t_change, bbw_ep_changes);
+        E(EP_CHANGESOURCE, bbw_t_changesource, bbw_ep_changesource);
+        E(EP_CHANGESOURCES, bbw_t_changesource, bbw_ep_changesources);
+        E(EP_MASTER, bbw_t_master, bbw_ep_master);
+        E(EP_MASTERS, bbw_t_master, bbw_ep_masters);
+        E(EP_SOURCESTAMP, bbw_t_sourcestamp, bbw_ep_sourcestamp);
+        E(EP_SOURCESTAMPS, bbw_t_sourcestamp, bbw_ep_sourcestamps);
+        E(EP_SCHEDULER, bbw_t_scheduler, bbw_ep_scheduler);
+        E(EP_SCHEDULERS, bbw_t_scheduler, bbw_ep_schedulers);
+        E(EP_FORCESCHEDULER, bbw_t_forcescheduler, bbw_ep_forcescheduler);
+        E(EP_FORCESCHEDULERS, bbw_t_forcescheduler, bbw_ep_forceschedulers);
+        E(EP_ROOT, bbw_t_rootlink, bbw_ep_root);
+        E(EP_SPEC, bbw_t_spec, bbw_ep_spec);
+        E(EP_BUILD_PROPERTIES, bbw_t_properties, bbw_ep_build_properties);
+        E(EP_BUILDSET_PROPERTIES, bbw_t_properties, bbw_ep_buildset_properties);
+        E(EP_PROPERTIES_LIST, bbw_t_property, bbw_ep_properties_list);
+        E(EP_TEST_RESULTS, bbw_t_test_result, bbw_ep_test_results);
+        E(EP_TEST_RESULT_SET, bbw_t_test_result_set, bbw_ep_test_result_set);
+        E(EP_TEST_RESULT_SETS, bbw_t_test_result_set, bbw_ep_test_result_sets);
+#undef E
+#undef R
+        ready = 1;
+    }
+    return &table[ep];
+}
+
+void bbw_rest_init(void)
+{
+    endpoint_for(EP_ROOT);
+}
+
+/* ---- helpers for endpoint files ---- */
+
+json_t *bbw_fail(bbw_call *c, int status, const char *message)
+{
+    bbw_error *e = apr_palloc(c->p, sizeof *e);
+    e->status = status;
+    e->message = message;
+    c->error = e;
+    return NULL;
+}
+
+json_t *bbw_fail_db(bbw_call *c)
+{
+    return bbw_fail(c, HTTP_INTERNAL_SERVER_ERROR, "internal error - see logs");
+}
+
+int bbw_has(const bbw_call *c, const char *arg)
+{
+    return bbw_route_arg(c->route, arg) != NULL;
+}
+
+apr_int64_t bbw_num(const bbw_call *c, const char *arg)
+{
+    const bbw_arg *a = bbw_route_arg(c->route, arg);
+    return a ? a->num : 0;
+}
+
+const char *bbw_str(const bbw_call *c, const char *arg)
+{
+    const bbw_arg *a = bbw_route_arg(c->route, arg);
+    return a ? a->str : NULL;
+}
+
+json_t *bbw_jint(const bbw_row *row, int i)
+{
+    return row->val[i] ? json_integer(apr_atoi64(row->val[i])) : json_null();
+}
+
+json_t *bbw_jstr(const bbw_row *row, int i)
+{
+    return row->val[i] ? json_stringn_nocheck(row->val[i], row->len[i]) : json_null();
+}
+
+json_t *bbw_jbool(const bbw_row *row, int i)
+{
+    return json_boolean(row->val[i] && apr_atoi64(row->val[i]) != 0);
+}
+
+json_t *bbw_jparse(const char *text, apr_size_t len)
+{
+    if (!text)
+        return NULL;
+    return json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+}
+
+void bbw_sql_in_ints(bbw_buf *sql, apr_array_header_t *params,
+                     const apr_int64_t *ids, int n)
+{
+    bbw_buf_adds(sql, "(");
+    for (int i = 0; i < n; i++) {
+        bbw_buf_adds(sql, i ? ",?" : "?");
+        bbw_param_int(params, ids[i]);
+    }
+    if (n == 0)
+        bbw_buf_adds(sql, "NULL");
+    bbw_buf_adds(sql, ")");
+}
+
+const char *bbw_name_hash(apr_pool_t *p, const char *name)
+{
+    apr_sha1_ctx_t ctx;
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_init(&ctx);
+    apr_sha1_update_binary(&ctx, (const unsigned char *)name, (unsigned)strlen(name));
+    apr_sha1_final(digest, &ctx);
+    char *hex = apr_palloc(p, 2 * APR_SHA1_DIGESTSIZE + 1);
+    for (int i = 0; i < APR_SHA1_DIGESTSIZE; i++)
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    return hex;
+}
+
+static void bind_value(apr_array_header_t *params, const json_t *v)
+{
+    if (json_is_integer(v))
+        bbw_param_int(params, json_integer_value(v));
+    else if (json_is_boolean(v))
+        bbw_param_int(params, json_is_true(v));
+    else
+        bbw_param_str(params, json_string_value(v));
+}
+
+static void add_condition(bbw_call *c, bbw_buf *sql, apr_array_header_t *params,
+                          const char *col, const bbw_filter *f)
+{
+    int n = f->values->nelts;
+    json_t **v = (json_t **)f->values->elts;
+    static const char *cmp[] = { "=", "!=", "<", "<=", ">", ">=" };
+    bbw_buf_adds(sql, " AND ");
+    switch (f->op) {
+    case BBW_OP_EQ: case BBW_OP_NE: case BBW_OP_IN: case BBW_OP_NOTIN:
+        if (n == 1 && (f->op == BBW_OP_EQ || f->op == BBW_OP_NE)) {
+            bbw_buf_adds(sql, apr_pstrcat(c->p, col, " ", cmp[f->op], " ?", NULL));
+            bind_value(params, v[0]);
+            return;
+        }
+        bbw_buf_adds(sql, col);
+        bbw_buf_adds(sql, f->op == BBW_OP_EQ || f->op == BBW_OP_IN ? " IN (" : " NOT IN (");
+        for (int i = 0; i < n; i++) {
+            bbw_buf_adds(sql, i ? ",?" : "?");
+            bind_value(params, v[i]);
+        }
+        bbw_buf_adds(sql, ")");
+        return;
+    case BBW_OP_LT: case BBW_OP_LE: case BBW_OP_GT: case BBW_OP_GE:
+        bbw_buf_adds(sql, apr_pstrcat(c->p, col, " ", cmp[f->op], " ?", NULL));
+        bind_value(params, v[0]);
+        return;
+    case BBW_OP_CONTAINS:
+        bbw_buf_adds(sql, "(");
+        for (int i = 0; i < n; i++) {
+            bbw_buf_adds(sql, apr_pstrcat(c->p, i ? " OR " : "", col, " LIKE ?", NULL));
+            bbw_param_str(params, apr_pstrcat(c->p, "%", json_string_value(v[i]), "%", NULL));
+        }
+        bbw_buf_adds(sql, ")");
+        return;
+    }
+}
+
+static const char *mapped_column(const bbw_colmap *map, const char *field)
+{
+    for (; map && map->field; map++)
+        if (strcmp(map->field, field) == 0)
+            return map->column;
+    return NULL;
+}
+
+void bbw_sql_pushdown(bbw_call *c, bbw_buf *sql, apr_array_header_t *params,
+                      const bbw_colmap *map, const char *tiebreak)
+{
+    bbw_spec *s = c->spec;
+    int leftover = 0;
+    for (int i = 0; i < s->filters->nelts; i++) {
+        bbw_filter *f = &APR_ARRAY_IDX(s->filters, i, bbw_filter);
+        if (f->done)
+            continue;
+        const char *col = mapped_column(map, f->field->name);
+        /* A list or string "contains" on a non-string column cannot be
+         * expressed as LIKE; leave those to the in-memory stage. */
+        if (!col || (f->op == BBW_OP_CONTAINS && f->field->type != BBW_F_STRING
+                     && f->field->type != BBW_F_IDENT)) {
+            leftover = 1;
+            continue;
+        }
+        add_condition(c, sql, params, col, f);
+        f->done = 1;
+    }
+    int ordered = 0;
+    for (int i = 0; i < s->order->nelts; i++) {
+        bbw_order *o = &APR_ARRAY_IDX(s->order, i, bbw_order);
+        const char *col = mapped_column(map, o->field->name);
+        if (!col) {
+            leftover = 1;
+            continue;
+        }
+        bbw_buf_adds(sql, ordered++ ? ", " : " ORDER BY ");
+        bbw_buf_adds(sql, col);
+        if (o->desc)
+            bbw_buf_adds(sql, " DESC");
+        o->done = 1;
+    }
+    if (ordered && tiebreak) {
+        bbw_buf_adds(sql, ", ");
+        bbw_buf_adds(sql, tiebreak);
+    }
+    if (leftover || (s->has_limit && s->limit < 0) || (s->has_offset && s->offset < 0))
+        return;
+    if (s->has_limit || s->has_offset) {
+        bbw_buf_adds(sql, " LIMIT ?");
+        /* SQLite has no OFFSET without LIMIT; -1 there means "no limit". */
+        bbw_param_int(params, s->has_limit ? s->limit
+                      : bbw_db_dialect(c->db) == BBW_DB_SQLITE ? -1 : APR_INT64_MAX);
+        if (s->has_offset) {
+            bbw_buf_adds(sql, " OFFSET ?");
+            bbw_param_int(params, s->offset);
+        }
+        s->paging_done = 1;
+    }
+}
+
+static int pop_filter(bbw_call *c, const char *field, bbw_op op, bbw_filter **out)
+{
+    bbw_filter *f = bbw_spec_filter(c->spec, field, op);
+    *out = f;
+    return f != NULL;
+}
+
+int bbw_pop_bool(bbw_call *c, const char *field)
+{
+    bbw_filter *f;
+    int result = -1;
+    if (pop_filter(c, field, BBW_OP_EQ, &f) || pop_filter(c, field, BBW_OP_IN, &f)) {
+        f->done = 1;
+        int saw_true = 0, saw_false = 0;
+        for (int i = 0; i < f->values->nelts; i++) {
+            if (json_is_true(APR_ARRAY_IDX(f->values, i, json_t *)))
+                saw_true = 1;
+            else
+                saw_false = 1;
+        }
+        result = saw_true && saw_false ? -1 : saw_true;
+    }
+    else if (pop_filter(c, field, BBW_OP_NE, &f) || pop_filter(c, field, BBW_OP_NOTIN, &f)) {
+        f->done = 1;
+        int saw_true = 0, saw_false = 0;
+        for (int i = 0; i < f->values->nelts; i++) {
+            if (json_is_true(APR_ARRAY_IDX(f->values, i, json_t *)))
+                saw_true = 1;
+            else
+                saw_false = 1;
+        }
+        /* "not any of {true,false}" matches nothing: keep it in memory. */
+        if (saw_true && saw_false) {
+            f->done = 0;
+            return -1;
+        }
+        result = !saw_true;
+    }
+    return result;
+}
+
+int bbw_pop_int_eq(bbw_call *c, const char *field, apr_int64_t *out)
+{
+    bbw_filter *f = bbw_spec_filter(c->spec, field, BBW_OP_EQ);
+    if (!f || f->values->nelts != 1)
+        return 0;
+    f->done = 1;
+    *out = json_integer_value(APR_ARRAY_IDX(f->values, 0, json_t *));
+    return 1;
+}
+
+/* ---- responses ---- */
+
+static int wants_compact(request_rec *r)
+{
+    const char *accept = apr_table_get(r->headers_in, "Accept");
+    return accept && strstr(accept, "application/json") != NULL;
+}
+
+static int send_body(request_rec *r, const char *ctype, const char *body,
+                     apr_size_t len)
+{
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only)
+        ap_rwrite(body, (int)len, r);
+    return OK;
+}
+
+static int send_error(request_rec *r, int status, const char *message)
+{
+    json_t *obj = json_pack("{s:s}", "error", message);
+    const char *body = bbw_json_dumps(r->pool, obj, BBW_JSON_DEFAULT, 1);
+    json_decref(obj);
+    r->status = status;
+    return send_body(r, "text/plain; charset=utf-8", body, strlen(body));
+}
+
+static void py_repr_str(bbw_buf *b, const char *s)
+{
+    char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    bbw_buf_add(b, &q, 1);
+    for (const char *c = s; *c; c++) {
+        if (*c == '\\' || *c == q) {
+            bbw_buf_add(b, "\\", 1);
+            bbw_buf_add(b, c, 1);
+        }
+        else if ((unsigned char)*c < 0x20) {
+            char tmp[8];
+            apr_snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned char)*c);
+            bbw_buf_adds(b, tmp);
+        }
+        else {
+            bbw_buf_add(b, c, 1);
+        }
+    }
+    bbw_buf_add(b, &q, 1);
+}
+
+/* Buildbot's "not found" text: endpoint patterns, the ResultSpec repr and
+ * the path arguments, as its Python reprs print them. */
+static const char *not_found_message(bbw_call *c, bbw_ep ep)
+{
+    bbw_buf b;
+    bbw_spec *s = c->spec;
+    int contents = ep == EP_LOGCHUNK;
+    bbw_buf_init(&b, c->p, 512);
+    bbw_buf_adds(&b, "not found while getting from endpoint for ");
+    bbw_buf_adds(&b, bbw_ep_patterns(c->p, ep));
+    bbw_buf_adds(&b, " with arguments ResultSpec(**{'filters': [], 'fields': ");
+    if (s->fields->nelts) {
+        bbw_buf_adds(&b, "[");
+        for (int i = 0; i < s->fields->nelts; i++) {
+            if (i)
+                bbw_buf_adds(&b, ", ");
+            py_repr_str(&b, APR_ARRAY_IDX(s->fields, i, const bbw_field *)->name);
+        }
+        bbw_buf_adds(&b, "]");
+    }
+    else {
+        bbw_buf_adds(&b, "None");
+    }
+    bbw_buf_adds(&b, ", 'properties': [");
+    for (int i = 0; i < s->properties->nelts; i++) {
+        bbw_buf_adds(&b, i ? ", " : "");
+        bbw_buf_adds(&b, "resultspec.Property(b'property', 'eq', [");
+        py_repr_str(&b, APR_ARRAY_IDX(s->properties, i, const char *));
+        bbw_buf_adds(&b, "])");
+    }
+    bbw_buf_adds(&b, "], 'order': ");
+    if (s->order->nelts) {
+        bbw_buf_adds(&b, "(");
+        for (int i = 0; i < s->order->nelts; i++) {
+            const bbw_order *o = &APR_ARRAY_IDX(s->order, i, bbw_order);
+            if (i)
+                bbw_buf_adds(&b, ", ");
+            py_repr_str(&b, apr_pstrcat(c->p, o->desc ? "-" : "", o->field->name, NULL));
+        }
+        bbw_buf_adds(&b, s->order->nelts == 1 ? ",)" : ")");
+    }
+    else {
+        bbw_buf_adds(&b, "None");
+    }
+    bbw_buf_adds(&b, ", 'limit': ");
+    bbw_buf_adds(&b, s->has_limit && !contents
+                 ? apr_psprintf(c->p, "%" APR_INT64_T_FMT, s->limit) : "None");
+    bbw_buf_adds(&b, ", 'offset': ");
+    bbw_buf_adds(&b, s->has_offset && !contents
+                 ? apr_psprintf(c->p, "%" APR_INT64_T_FMT, s->offset) : "None");
+    bbw_buf_adds(&b, "}) and {");
+    for (int i = 0; i < c->route->args->nelts; i++) {
+        const bbw_arg *a = &APR_ARRAY_IDX(c->route->args, i, bbw_arg);
+        if (i)
+            bbw_buf_adds(&b, ", ");
+        py_repr_str(&b, a->name);
+        bbw_buf_adds(&b, ": ");
+        if (a->is_num)
+            bbw_buf_adds(&b, apr_psprintf(c->p, "%" APR_INT64_T_FMT, a->num));
+        else
+            py_repr_str(&b, a->str);
+    }
+    bbw_buf_adds(&b, "}");
+    return b.data;
+}
+
+static void cache_headers(request_rec *r)
+{
+    int secs = bbw_conf_json_cache_seconds(bbw_conf(r));
+    if (secs <= 0)
+        return;
+    char date[APR_RFC822_DATE_LEN];
+    apr_rfc822_date(date, apr_time_now() + apr_time_from_sec(secs));
+    apr_table_setn(r->headers_out, "Expires", apr_pstrdup(r->pool, date));
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+}
+
+static int send_envelope(bbw_call *c, const char *plural, json_t *payload,
+                         int collection, apr_int64_t total)
+{
+    request_rec *r = c->r;
+    json_t *env = json_object();
+    json_object_set_new(env, plural, payload);
+    json_object_set_new(env, "meta", collection ? json_pack("{s:I}", "total", (json_int_t)total)
+                                                : json_object());
+    int compact = wants_compact(r);
+    bbw_buf b;
+    bbw_buf_init(&b, r->pool, 8192);
+    bbw_json_write(&b, env, compact ? BBW_JSON_COMPACT : BBW_JSON_PRETTY, 1);
+    json_decref(env);
+    cache_headers(r);
+    return send_body(r, compact ? "application/json; charset=utf-8"
+                                : "text/plain; charset=utf-8", b.data, b.len);
+}
+
+/* Split the path below /api/v2/ on '/', percent-decoding each segment. */
+static apr_array_header_t *split_path(apr_pool_t *p, const char *path)
+{
+    apr_array_header_t *segs = apr_array_make(p, 8, sizeof(const char *));
+    if (path == NULL)
+        return segs;
+    for (;;) {
+        const char *slash = strchr(path, '/');
+        char *seg = slash ? apr_pstrmemdup(p, path, (apr_size_t)(slash - path))
+                          : apr_pstrdup(p, path);
+        ap_unescape_url_keep2f(seg, 1);
+        APR_ARRAY_PUSH(segs, const char *) = seg;
+        if (!slash)
+            break;
+        path = slash + 1;
+    }
+    return segs;
+}
+
+static const char *join_segments(apr_pool_t *p, apr_array_header_t *segs)
+{
+    const char *out = "";
+    for (int i = 0; i < segs->nelts; i++)
+        out = apr_pstrcat(p, out, i ? "/" : "", APR_ARRAY_IDX(segs, i, const char *), NULL);
+    return out;
+}
+
+static int serve_v2(request_rec *r, const char *postpath)
+{
+    if (r->method_number == M_POST)
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE,
+                          "control calls are not available: no Buildbot master configured");
+    if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+        return send_error(r, HTTP_BAD_REQUEST, "invalid HTTP method");
+
+    bbw_call call = { r, r->pool, NULL, NULL, NULL, NULL };
+    bbw_call *c = &call;
+    apr_array_header_t *segs = split_path(r->pool, postpath);
+    const bbw_route *route = bbw_route_match(r->pool, segs);
+    if (!route)
+        return send_error(r, HTTP_NOT_FOUND,
+                          apr_pstrcat(r->pool, "Invalid path: ", join_segments(r->pool, segs), NULL));
+    c->route = route;
+    const endpoint_def *def = endpoint_for(route->ep);
+    bbw_kind kind = bbw_ep_kind(route->ep);
+    const bbw_error *qerr = bbw_spec_parse(r->pool, r->args, def->type,
+                                           kind == BBW_KIND_COLLECTION, &c->spec);
+    if (qerr)
+        return send_error(r, qerr->status, qerr->message);
+
+    c->db = bbw_db_open(r);
+    if (!c->db)
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
+
+    if (def->raw) {
+        int status = def->raw(c);
+        if (c->error)
+            return send_error(r, c->error->status,
+                              c->error->status == HTTP_NOT_FOUND && !c->error->message
+                              ? not_found_message(c, route->ep) : c->error->message);
+        return status;
+    }
+    json_t *result = def->entities(c);
+    if (c->error)
+        return send_error(r, c->error->status, c->error->message
+                          ? c->error->message : not_found_message(c, route->ep));
+    if (kind == BBW_KIND_COLLECTION) {
+        apr_int64_t total = 0;
+        json_t *items = bbw_pipeline_collection(r->pool, c->spec, result, &total);
+        return send_envelope(c, def->type->plural, items, 1, total);
+    }
+    if (!result)
+        return send_error(r, HTTP_NOT_FOUND, not_found_message(c, route->ep));
+    bbw_project(c->spec, result);
+    json_t *one = json_array();
+    json_array_append_new(one, result);
+    return send_envelope(c, def->type->plural, one, 0, 0);
+}
+
+static int send_twisted_404(request_rec *r)
+{
+    static const char page[] =
+        "\n<html>\n  <head><title>404 - No Such Resource</title></head>\n"
+        "  <body>\n    <h1>No Such Resource</h1>\n"
+        "    <p>No such child resource.</p>\n  </body>\n</html>\n";
+    r->status = HTTP_NOT_FOUND;
+    return send_body(r, "text/html; charset=utf-8", page, sizeof page - 1);
+}
+
+static int serve_versions(request_rec *r)
+{
+    const bbw_dir_conf *conf = bbw_conf(r);
+    int minv = bbw_conf_rest_minimum_version(conf);
+    const char *base = bbw_conf_buildbot_url(r, conf);
+    json_t *versions = json_object();
+    for (int v = 2; v <= 3; v++)
+        if (v > minv)
+            json_object_set_new(versions, apr_psprintf(r->pool, "v%d", v),
+                                json_string(apr_psprintf(r->pool, "%sapi/v%d", base, v)));
+    json_t *doc = json_pack("{s:o}", "api_versions", versions);
+    const char *body = bbw_json_dumps(r->pool, doc, BBW_JSON_DEFAULT, 0);
+    json_decref(doc);
+    return send_body(r, "application/json", body, strlen(body));
+}
+
+static int serve_graphql_disabled(request_rec *r)
+{
+    static const char body[] = "{\"data\": null, \"errors\": [{\"message\": \"graphql not enabled\"}]}";
+    r->status = HTTP_NOT_IMPLEMENTED;
+    return send_body(r, "application/json; charset=utf-8", body, sizeof body - 1);
+}
+
+/* Is relpath exactly "api/<ver>" or below it? Sets *rest to what follows. */
+static int under(const char *relpath, const char *prefix, const char **rest)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(relpath, prefix, n) != 0)
+        return 0;
+    if (relpath[n] == '\0') {
+        *rest = NULL;
+        return 1;
+    }
+    if (relpath[n] == '/') {
+        *rest = relpath + n + 1;
+        return 1;
+    }
+    return 0;
+}
+
+int bbw_rest_handler(request_rec *r, const char *relpath)
+{
+    const char *rest;
+    int minv = bbw_conf_rest_minimum_version(bbw_conf(r));
+    if (strcmp(relpath, "api") == 0)
+        return serve_versions(r);
+    if (under(relpath, "api/v2", &rest))
+        return minv <= 2 ? serve_v2(r, rest) : send_twisted_404(r);
+    if (under(relpath, "api/v3", &rest) || under(relpath, "api/latest", &rest))
+        return minv <= 3 ? serve_graphql_disabled(r) : send_twisted_404(r);
+    return send_twisted_404(r);
+}

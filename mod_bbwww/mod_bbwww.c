@@ -1,0 +1,88 @@
+/* mod_bbwww: Buildbot's web server as an Apache httpd module.
+ * This file is the table of contents: configuration, hooks, and which file
+ * handles what. */
+#define BBW_MODULE_MAIN
+#include "bbw.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+extern const command_rec bbw_directives[];
+void *bbw_create_dir_conf(apr_pool_t *p, char *dir);
+void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add);
+void bbw_rest_init(void);
+
+/* The path below the mount point, without its leading '/'. */
+static const char *relative_path(request_rec *r)
+{
+    const bbw_dir_conf *conf = bbw_conf(r);
+    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
+    const char *mount = conf->mount ? conf->mount : "/";
+    size_t n = strlen(mount);
+    while (n && mount[n - 1] == '/')
+        n--;
+    if (strncmp(path, mount, n) != 0)
+        return NULL;
+    path += n;
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+static int index_page(request_rec *r)
+{
+    static const char page[] =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Buildbot</title></head>\n"
+        "<body><h1>Buildbot</h1><p>served by mod_bbwww</p><ul>\n"
+        "<li><a href=\"api/v2/builders\">builders</a></li>\n"
+        "<li><a href=\"api/v2/builds?order=-buildid&amp;limit=50\">latest builds</a></li>\n"
+        "<li><a href=\"api/v2/workers\">workers</a></li>\n"
+        "<li><a href=\"api/v2/changes?order=-changeid&amp;limit=50\">changes</a></li>\n"
+        "<li><a href=\"api/v2/buildrequests?complete=false\">pending build requests</a></li>\n"
+        "<li><a href=\"api/v2/masters\">masters</a></li>\n"
+        "<li><a href=\"api\">API versions</a></li>\n"
+        "</ul></body></html>\n";
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_set_content_length(r, sizeof page - 1);
+    if (!r->header_only)
+        ap_rwrite(page, sizeof page - 1, r);
+    return OK;
+}
+
+static int bbw_handler(request_rec *r)
+{
+    if (!r->handler || strcmp(r->handler, "bbwww") != 0)
+        return DECLINED;
+    const char *rel = relative_path(r);
+    if (!rel)
+        return DECLINED;
+    if (strcmp(rel, "api") == 0 || strncmp(rel, "api/", 4) == 0)
+        return bbw_rest_handler(r, rel);
+    if (*rel == '\0' && (r->method_number == M_GET))
+        return index_page(r);
+    return DECLINED;
+}
+
+static int bbw_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    bbw_rest_init();
+    return OK;
+}
+
+static void bbw_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(bbw_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(bbw_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(bbwww) = {
+    STANDARD20_MODULE_STUFF,
+    bbw_create_dir_conf,
+    bbw_merge_dir_conf,
+    NULL,
+    NULL,
+    bbw_directives,
+    bbw_register_hooks,
+    AP_MODULE_FLAG_NONE
+};
