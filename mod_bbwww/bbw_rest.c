@@ -67,6 +67,12 @@ static const endpoint_def *endpoint_for(bbw_ep ep)
     return &table[ep];
 }
 
+const bbw_etype *bbw_ep_etype(bbw_ep ep);
+const bbw_etype *bbw_ep_etype(bbw_ep ep)
+{
+    return endpoint_for(ep)->type;
+}
+
 void bbw_rest_init(void)
 {
     endpoint_for(EP_ROOT);
