@@ -175,9 +175,6 @@ static const bbw_error *add_filter(apr_pool_t *p, bbw_spec *s,
                                    const qparam *q)
 {
     int n = q->values->nelts;
-    if (n > 1 && (op == BBW_OP_LT || op == BBW_OP_LE || op == BBW_OP_GT
-                  || op == BBW_OP_GE))
-        return err(p, 400, "invalid filter value for %s", q->name);
     bbw_filter *flt = apr_array_push(s->filters);
     flt->field = f;
     flt->op = op;
@@ -262,8 +259,15 @@ const bbw_error *bbw_spec_parse(apr_pool_t *p, const char *query,
                                     : q->name;
             bbw_op op = BBW_OP_EQ;
             const bbw_field *f = bbw_etype_field(t, fname);
-            if (!f || (sep && !parse_op(sep + 2, &op)))
+            if (!sep && !f)
                 return err(p, 400, "unrecognized query parameter '%s'", q->name);
+            /* Buildbot ignores operator parameters it cannot use (unknown
+             * field or operator, or a one-value operator given several
+             * values); clients rely on that, so we do too. */
+            if (sep && (!f || !parse_op(sep + 2, &op)
+                        || (q->values->nelts > 1 && (op == BBW_OP_LT || op == BBW_OP_LE
+                                                     || op == BBW_OP_GT || op == BBW_OP_GE))))
+                continue;
             const bbw_error *e = add_filter(p, s, f, op, q);
             if (e)
                 return e;
