@@ -4,6 +4,7 @@
 
 #include <apr_dbd.h>
 #include <mod_dbd.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <sqlite3.h>
 #include <libpq-fe.h>
@@ -13,11 +14,45 @@
 #define BYTEA_OID 17
 #define SQLITE_BUSY_MS 5000
 
+#define STMT_CACHE_MAX 96
+
 struct bbw_db {
     request_rec *r;
     bbw_dialect dialect;
     void *native;       /* sqlite3* or PGconn* */
+    apr_hash_t *stmt_cache;     /* SQLite: SQL text → sqlite3_stmt* */
 };
+
+typedef struct {
+    sqlite3_stmt *st;
+    int busy;           /* a nested query may reuse the same text */
+} cached_stmt;
+
+/* Prepared SQLite statements live as long as their pooled connection, so a
+ * hot URL costs a reset and a bind instead of a parse and a plan. */
+static apr_status_t finalize_cached(void *data)
+{
+    apr_hash_t *cache = data;
+    for (apr_hash_index_t *hi = apr_hash_first(NULL, cache); hi; hi = apr_hash_next(hi)) {
+        void *entry;
+        apr_hash_this(hi, NULL, NULL, &entry);
+        sqlite3_finalize(((cached_stmt *)entry)->st);
+    }
+    apr_hash_clear(cache);
+    return APR_SUCCESS;
+}
+
+static apr_hash_t *stmt_cache_for(ap_dbd_t *dbd)
+{
+    void *cache = NULL;
+    apr_pool_userdata_get(&cache, "bbwww-stmt-cache", dbd->pool);
+    if (!cache) {
+        cache = apr_hash_make(dbd->pool);
+        /* Registered after mod_dbd's close cleanup, so it runs before it. */
+        apr_pool_userdata_set(cache, "bbwww-stmt-cache", finalize_cached, dbd->pool);
+    }
+    return cache;
+}
 
 bbw_db *bbw_db_open(request_rec *r)
 {
@@ -35,6 +70,7 @@ bbw_db *bbw_db_open(request_rec *r)
         db->dialect = BBW_DB_SQLITE;
         /* The master writes concurrently (WAL); wait instead of failing. */
         sqlite3_busy_timeout(db->native, SQLITE_BUSY_MS);
+        db->stmt_cache = stmt_cache_for(dbd);
     }
     else if (strcmp(name, "pgsql") == 0) {
         db->dialect = BBW_DB_PGSQL;
@@ -88,8 +124,17 @@ static apr_status_t run_sqlite(bbw_db *db, const char *sql,
                                bbw_row_fn fn, void *baton)
 {
     sqlite3 *conn = db->native;
+    cached_stmt *entry = apr_hash_get(db->stmt_cache, sql, APR_HASH_KEY_STRING);
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
+    int rc = SQLITE_OK;
+    if (entry && !entry->busy) {
+        st = entry->st;
+        entry->busy = 1;
+    }
+    else {
+        entry = NULL;
+        rc = sqlite3_prepare_v2(conn, sql, -1, &st, NULL);
+    }
     if (rc != SQLITE_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, BBWLOGNO(00003)
                       "bbwww: SQLite prepare failed: %s; SQL: %s",
@@ -137,7 +182,22 @@ static apr_status_t run_sqlite(bbw_db *db, const char *sql,
                       sqlite3_errmsg(conn), sql);
         status = APR_EGENERAL;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (entry) {
+        entry->busy = 0;
+    }
+    else if (status == APR_SUCCESS && apr_hash_count(db->stmt_cache) < STMT_CACHE_MAX
+             && !apr_hash_get(db->stmt_cache, sql, APR_HASH_KEY_STRING)) {
+        apr_pool_t *cpool = apr_hash_pool_get(db->stmt_cache);
+        entry = apr_palloc(cpool, sizeof *entry);
+        entry->st = st;
+        entry->busy = 0;
+        apr_hash_set(db->stmt_cache, apr_pstrdup(cpool, sql), APR_HASH_KEY_STRING, entry);
+    }
+    else {
+        sqlite3_finalize(st);
+    }
     return status;
 }
 
