@@ -6,7 +6,7 @@ PKGS="apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev \
  libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libjansson-dev libssl-dev libldap-dev \
  zlib1g-dev libbz2-dev liblz4-dev libapache2-mod-perl2 libwww-perl libjson-perl \
  libdbd-sqlite3-perl libdbd-pg-perl \
- buildbot buildbot-worker python3-psycopg2 postgresql sqlite3 wrk curl \
+ buildbot buildbot-worker python3-psycopg2 python3-lz4 postgresql sqlite3 wrk curl \
  gcc make procps libsqlite3-dev libpq-dev liblz4-dev"
 missing=""
 for p in $PKGS; do
