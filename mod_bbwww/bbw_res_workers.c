@@ -1,5 +1,4 @@
-/* workers, schedulers, change sources, force schedulers, root links and
- * the API description (/application.spec). */
+/* workers, schedulers, change sources, force schedulers and root links. */
 #include "bbw_rest.h"
 
 #include <string.h>
@@ -281,59 +280,5 @@ json_t *bbw_ep_root(bbw_call *c)
     json_t *items = json_array();
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         json_array_append_new(items, json_pack("{s:s}", "name", names[i]));
-    return items;
-}
-
-static const char *type_name(bbw_ftype t)
-{
-    switch (t) {
-    case BBW_F_INT: return "integer";
-    case BBW_F_STRING: return "string";
-    case BBW_F_IDENT: return "identifier";
-    case BBW_F_BOOL: return "boolean";
-    case BBW_F_DATETIME: return "datetime";
-    case BBW_F_LIST_INT: case BBW_F_LIST_STRING: case BBW_F_LIST_IDENT: return "list";
-    case BBW_F_OPAQUE: return "jsonobject";
-    }
-    return "jsonobject";
-}
-
-static json_t *type_spec(const bbw_etype *t)
-{
-    json_t *fields = json_array();
-    for (const bbw_field *f = t->fields; f->name; f++)
-        json_array_append_new(fields, json_pack("{s:s,s:s,s:{s:s}}", "name", f->name,
-                              "type", type_name(f->type), "type_spec", "name",
-                              type_name(f->type)));
-    return json_pack("{s:s,s:o}", "type", t->name, "fields", fields);
-}
-
-typedef struct {
-    const char *path;
-    bbw_ep ep;
-} spec_entry;
-
-static int spec_cmp(const void *a, const void *b)
-{
-    return strcmp(((const spec_entry *)a)->path, ((const spec_entry *)b)->path);
-}
-
-const bbw_etype *bbw_ep_etype(bbw_ep ep);
-
-json_t *bbw_ep_spec(bbw_call *c)
-{
-    int n = bbw_route_count();
-    spec_entry *entries = apr_palloc(c->p, sizeof *entries * n);
-    for (int i = 0; i < n; i++) {
-        entries[i].path = bbw_route_pattern(i, &entries[i].ep) + 1;
-    }
-    qsort(entries, n, sizeof *entries, spec_cmp);
-    json_t *items = json_array();
-    for (int i = 0; i < n; i++) {
-        const bbw_etype *t = bbw_ep_etype(entries[i].ep);
-        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:o}",
-            "path", entries[i].path, "plural", t->plural, "type", t->name,
-            "type_spec", type_spec(t)));
-    }
     return items;
 }
