@@ -24,12 +24,17 @@ typedef struct {
     const char *buildbot_url;       /* BuildbotURL, ends in '/' */
     int json_cache_seconds;         /* -1 = unset */
     int rest_minimum_version;       /* -1 = unset */
+    apr_array_header_t *allowed_origins;    /* glob patterns; NULL = unset */
 } bbw_dir_conf;
 
 const bbw_dir_conf *bbw_conf(request_rec *r);
 int bbw_conf_json_cache_seconds(const bbw_dir_conf *c);
 int bbw_conf_rest_minimum_version(const bbw_dir_conf *c);
 const char *bbw_conf_buildbot_url(request_rec *r, const bbw_dir_conf *c);
+/* The path the site is mounted at, always ending in '/'. */
+const char *bbw_conf_mount(request_rec *r, const bbw_dir_conf *c);
+/* allowed_origins, defaulting to the origin of BuildbotURL. */
+const apr_array_header_t *bbw_conf_allowed_origins(request_rec *r, const bbw_dir_conf *c);
 
 /* Handlers. */
 int bbw_rest_handler(request_rec *r, const char *relpath);

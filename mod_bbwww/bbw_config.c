@@ -1,6 +1,7 @@
 /* Directives. Unset is not default: values stay -1/NULL until read, so a
  * <Location> that says nothing inherits from its parent. */
 #include "bbw.h"
+#include "bbw_cors.h"
 
 #include <apr_strings.h>
 #include <apr_uri.h>
@@ -28,6 +29,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                          : base->json_cache_seconds;
     c->rest_minimum_version = add->rest_minimum_version >= 0
                               ? add->rest_minimum_version : base->rest_minimum_version;
+    c->allowed_origins = add->allowed_origins ? add->allowed_origins : base->allowed_origins;
     return c;
 }
 
@@ -78,7 +80,21 @@ static const char *set_url(cmd_parms *cmd, void *cfg, const char *arg)
     return NULL;
 }
 
+static const char *add_origin(cmd_parms *cmd, void *cfg, const char *arg)
+{
+    bbw_dir_conf *c = cfg;
+    if (!*arg || strchr(arg, ' ') || strchr(arg, '/') == arg)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an origin pattern such as "
+                            "https://*.example.org", cmd->directive->directive, arg);
+    if (!c->allowed_origins)
+        c->allowed_origins = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    APR_ARRAY_PUSH(c->allowed_origins, const char *) = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
 const command_rec bbw_directives[] = {
+    AP_INIT_ITERATE("BuildbotAllowedOrigins", add_origin, NULL, RSRC_CONF | ACCESS_CONF,
+                    "allowed_origins: origin glob patterns allowed to call the API"),
     AP_INIT_TAKE1("BuildbotURL", set_url, NULL, RSRC_CONF | ACCESS_CONF,
                   "The site's public base URL (Buildbot's buildbotURL / www url)"),
     AP_INIT_TAKE1("BuildbotJSONCacheSeconds", set_json_cache, NULL, RSRC_CONF | ACCESS_CONF,
@@ -103,13 +119,37 @@ int bbw_conf_rest_minimum_version(const bbw_dir_conf *c)
     return c->rest_minimum_version > 0 ? c->rest_minimum_version : 0;
 }
 
+const char *bbw_conf_mount(request_rec *r, const bbw_dir_conf *c)
+{
+    /* BuildbotURL's path is where the site lives; without it, the
+     * <Location> holding Buildbot directives, else the web root. */
+    const char *mount = "/";
+    if (c->buildbot_url) {
+        apr_uri_t uri;
+        if (apr_uri_parse(r->pool, c->buildbot_url, &uri) == APR_SUCCESS && uri.path)
+            mount = uri.path;
+    }
+    else if (c->mount && c->mount[0] == '/') {
+        mount = c->mount;
+    }
+    size_t n = strlen(mount);
+    return n && mount[n - 1] == '/' ? mount : apr_pstrcat(r->pool, mount, "/", NULL);
+}
+
 const char *bbw_conf_buildbot_url(request_rec *r, const bbw_dir_conf *c)
 {
     if (c->buildbot_url)
         return c->buildbot_url;
     /* Default: this request's own scheme, host and mount point. */
-    const char *mount = c->mount ? c->mount : "/";
-    size_t n = strlen(mount);
-    return apr_pstrcat(r->pool, ap_construct_url(r->pool, "", r), mount + (mount[0] == '/'),
-                       n && mount[n - 1] != '/' ? "/" : "", NULL);
+    return ap_construct_url(r->pool, bbw_conf_mount(r, c), r);
+}
+
+const apr_array_header_t *bbw_conf_allowed_origins(request_rec *r, const bbw_dir_conf *c)
+{
+    if (c->allowed_origins)
+        return c->allowed_origins;
+    apr_array_header_t *own = apr_array_make(r->pool, 1, sizeof(const char *));
+    const char *origin = bbw_url_origin(r->pool, bbw_conf_buildbot_url(r, c));
+    APR_ARRAY_PUSH(own, const char *) = origin ? origin : "";
+    return own;
 }

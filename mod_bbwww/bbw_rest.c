@@ -1,6 +1,7 @@
 /* REST API: /api versions document, /api/v2 dispatch, envelopes, errors and
  * the shared helpers endpoint files use. */
 #include "bbw_rest.h"
+#include "bbw_cors.h"
 
 #include <apr_sha1.h>
 #include <apr_strings.h>
@@ -488,8 +489,47 @@ static const char *join_segments(apr_pool_t *p, apr_array_header_t *segs)
     return out;
 }
 
+/* CORS (Buildbot's allowed_origins), checked before anything else. Returns
+ * DECLINED to go on, or the finished response. */
+static int check_origin(request_rec *r)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    apr_table_mergen(r->headers_out, "Vary", "Origin");
+    if (!origin)
+        return DECLINED;
+    if (!bbw_origin_allowed(bbw_conf_allowed_origins(r, bbw_conf(r)), origin)) {
+        if (r->method_number == M_POST) {
+            static const char body[] = "{\"error\": {\"message\": \"invalid origin\"}}";
+            r->status = HTTP_BAD_REQUEST;
+            return send_body(r, "text/plain; charset=utf-8", body, sizeof body - 1);
+        }
+        return send_error(r, HTTP_BAD_REQUEST, "invalid origin");
+    }
+    char *lower = apr_pstrdup(r->pool, origin);
+    ap_str_tolower(lower);
+    apr_table_setn(r->headers_out, "Access-Control-Allow-Origin", lower);
+    apr_table_setn(r->headers_out, "Access-Control-Allow-Headers", "Content-Type");
+    apr_table_setn(r->headers_out, "Access-Control-Max-Age", "3600");
+    if (r->method_number == M_OPTIONS) {
+        const char *m = apr_table_get(r->headers_in, "Access-Control-Request-Method");
+        if (!m || (strcmp(m, "GET") && strcmp(m, "POST") && strcmp(m, "HEAD"))) {
+            apr_table_unset(r->headers_out, "Access-Control-Allow-Origin");
+            apr_table_unset(r->headers_out, "Access-Control-Allow-Headers");
+            apr_table_unset(r->headers_out, "Access-Control-Max-Age");
+            return send_error(r, HTTP_BAD_REQUEST, "invalid method");
+        }
+        ap_set_content_type(r, "text/html");
+        ap_set_content_length(r, 0);
+        return OK;
+    }
+    return DECLINED;
+}
+
 static int serve_v2(request_rec *r, const char *postpath)
 {
+    int cors = check_origin(r);
+    if (cors != DECLINED)
+        return cors;
     if (r->method_number == M_POST)
         return send_error(r, HTTP_SERVICE_UNAVAILABLE,
                           "control calls are not available: no Buildbot master configured");

@@ -12,21 +12,24 @@ void *bbw_create_dir_conf(apr_pool_t *p, char *dir);
 void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 void bbw_rest_init(void);
 
-/* The path below the mount point, without its leading '/'. */
+/* The raw path below the mount point, without its leading '/'. The raw
+ * request line is used so that empty segments ("//") reach the REST
+ * matcher as Buildbot sees them. */
 static const char *relative_path(request_rec *r)
 {
-    const bbw_dir_conf *conf = bbw_conf(r);
-    const char *path = r->parsed_uri.path ? r->parsed_uri.path : r->uri;
-    const char *mount = conf->mount ? conf->mount : "/";
-    size_t n = strlen(mount);
-    while (n && mount[n - 1] == '/')
-        n--;
-    if (strncmp(path, mount, n) != 0)
+    const char *mount = bbw_conf_mount(r, bbw_conf(r));
+    const char *raw = r->unparsed_uri ? r->unparsed_uri : r->uri;
+    const char *scheme = strstr(raw, "://");
+    if (raw[0] != '/' && scheme)                /* absolute-form request */
+        raw = strchr(scheme + 3, '/') ? strchr(scheme + 3, '/') : "/";
+    size_t plen = strcspn(raw, "?#");
+    size_t mlen = strlen(mount);
+    const char *path = apr_pstrmemdup(r->pool, raw, plen);
+    if (plen + 1 == mlen && strncmp(path, mount, plen) == 0)
+        return "";                              /* "/ci" for mount "/ci/" */
+    if (strncmp(path, mount, mlen) != 0)
         return NULL;
-    path += n;
-    while (*path == '/')
-        path++;
-    return path;
+    return path + mlen;
 }
 
 static int index_page(request_rec *r)
