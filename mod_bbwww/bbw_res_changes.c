@@ -628,7 +628,9 @@ static apr_status_t changes_by_codebase(bbw_call *c, const apr_array_header_t *s
 
 /* Append from and its ancestors up to (excluding) the change "to" (0: the
  * whole chain); a missing parent ends the chain. A corrupt, cyclic chain
- * is cut at the first repetition (Buildbot would loop forever). */
+ * is cut at the first repetition (Buildbot would loop forever); the depth
+ * bound (no acyclic chain of positive ids is longer than the largest id)
+ * makes the recursive query itself finite. */
 static apr_status_t walk_chain(bbw_call *c, apr_int64_t from, apr_int64_t to,
                                apr_array_header_t *out)
 {
@@ -644,7 +646,7 @@ static apr_status_t walk_chain(bbw_call *c, apr_int64_t from, apr_int64_t to,
         " SELECT changes.changeid, changes.parent_changeids, chain.depth + 1"
         " FROM chain JOIN changes ON changes.changeid = chain.parent"
         " WHERE chain.parent <> 0", to ? " AND chain.parent <> ?" : "",
-        " AND chain.depth < (SELECT COUNT(*) FROM changes))"
+        " AND chain.depth < (SELECT MAX(changeid) FROM changes))"
         " SELECT id FROM chain ORDER BY depth", NULL), params, collect_int, chain);
     if (rv != APR_SUCCESS)
         return rv;

@@ -253,14 +253,17 @@ void bbw_sql_pushdown(bbw_call *c, bbw_buf *sql, apr_array_header_t *params,
         bbw_buf_adds(sql, ", ");
         bbw_buf_adds(sql, tiebreak);
     }
-    if (leftover || (s->has_limit && s->limit < 0) || (s->has_offset && s->offset < 0))
+    if (leftover)
         return;
     if (s->has_limit || s->has_offset) {
+        /* As Buildbot on SQLite: a negative limit means none, a negative
+         * offset means 0 (PostgreSQL would refuse them; we answer the same
+         * on both engines). SQLite needs a LIMIT before OFFSET. */
+        int no_limit = !s->has_limit || s->limit < 0;
         bbw_buf_adds(sql, " LIMIT ?");
-        /* SQLite has no OFFSET without LIMIT; -1 there means "no limit". */
-        bbw_param_int(params, s->has_limit ? s->limit
+        bbw_param_int(params, !no_limit ? s->limit
                       : bbw_db_dialect(c->db) == BBW_DB_SQLITE ? -1 : APR_INT64_MAX);
-        if (s->has_offset) {
+        if (s->has_offset && s->offset > 0) {
             bbw_buf_adds(sql, " OFFSET ?");
             bbw_param_int(params, s->offset);
         }
@@ -391,10 +394,13 @@ static const char *not_found_message(bbw_call *c, bbw_ep ep)
         bbw_buf_adds(&b, "None");
     }
     bbw_buf_adds(&b, ", 'properties': [");
-    for (int i = 0; i < s->properties->nelts; i++) {
-        bbw_buf_adds(&b, i ? ", " : "");
-        bbw_buf_adds(&b, "resultspec.Property(b'property', 'eq', [");
-        py_repr_str(&b, APR_ARRAY_IDX(s->properties, i, const char *));
+    if (s->properties->nelts) {
+        /* One Property holding every requested name, as Buildbot prints it. */
+        bbw_buf_adds(&b, "resultspec.Property('b'property'','eq',[");
+        for (int i = 0; i < s->properties->nelts; i++) {
+            bbw_buf_adds(&b, i ? ", " : "");
+            py_repr_str(&b, APR_ARRAY_IDX(s->properties, i, const char *));
+        }
         bbw_buf_adds(&b, "])");
     }
     bbw_buf_adds(&b, "], 'order': ");
