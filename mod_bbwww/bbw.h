@@ -25,12 +25,14 @@ typedef struct {
     int json_cache_seconds;         /* -1 = unset */
     int rest_minimum_version;       /* -1 = unset */
     apr_array_header_t *allowed_origins;    /* glob patterns; NULL = unset */
+    int response_cache;             /* -1 = unset (on) */
 } bbw_dir_conf;
 
 const bbw_dir_conf *bbw_conf(request_rec *r);
 int bbw_conf_json_cache_seconds(const bbw_dir_conf *c);
 int bbw_conf_rest_minimum_version(const bbw_dir_conf *c);
 const char *bbw_conf_buildbot_url(request_rec *r, const bbw_dir_conf *c);
+int bbw_conf_response_cache(const bbw_dir_conf *c);
 /* The path the site is mounted at, always ending in '/'. */
 const char *bbw_conf_mount(request_rec *r, const bbw_dir_conf *c);
 /* allowed_origins, defaulting to the origin of BuildbotURL. */

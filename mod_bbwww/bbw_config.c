@@ -16,6 +16,7 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     c->mount = dir ? apr_pstrdup(p, dir) : NULL;
     c->json_cache_seconds = -1;
     c->rest_minimum_version = -1;
+    c->response_cache = -1;
     return c;
 }
 
@@ -30,6 +31,7 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->rest_minimum_version = add->rest_minimum_version >= 0
                               ? add->rest_minimum_version : base->rest_minimum_version;
     c->allowed_origins = add->allowed_origins ? add->allowed_origins : base->allowed_origins;
+    c->response_cache = add->response_cache >= 0 ? add->response_cache : base->response_cache;
     return c;
 }
 
@@ -92,7 +94,15 @@ static const char *add_origin(cmd_parms *cmd, void *cfg, const char *arg)
     return NULL;
 }
 
+static const char *set_response_cache(cmd_parms *cmd, void *cfg, int on)
+{
+    ((bbw_dir_conf *)cfg)->response_cache = on;
+    return NULL;
+}
+
 const command_rec bbw_directives[] = {
+    AP_INIT_FLAG("BuildbotResponseCache", set_response_cache, NULL, RSRC_CONF | ACCESS_CONF,
+                 "Keep finished REST answers per SQLite connection while the data is unchanged"),
     AP_INIT_ITERATE("BuildbotAllowedOrigins", add_origin, NULL, RSRC_CONF | ACCESS_CONF,
                     "allowed_origins: origin glob patterns allowed to call the API"),
     AP_INIT_TAKE1("BuildbotURL", set_url, NULL, RSRC_CONF | ACCESS_CONF,
@@ -112,6 +122,11 @@ const bbw_dir_conf *bbw_conf(request_rec *r)
 int bbw_conf_json_cache_seconds(const bbw_dir_conf *c)
 {
     return c->json_cache_seconds > 0 ? c->json_cache_seconds : 0;
+}
+
+int bbw_conf_response_cache(const bbw_dir_conf *c)
+{
+    return c->response_cache != 0;
 }
 
 int bbw_conf_rest_minimum_version(const bbw_dir_conf *c)

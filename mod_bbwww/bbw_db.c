@@ -16,11 +16,31 @@
 
 #define STMT_CACHE_MAX 96
 
+/* Finished responses of one SQLite connection, valid while the database
+ * holds the same data (PRAGMA data_version unchanged: no other connection
+ * committed). UIs poll the same URLs over and over; this answers them
+ * without re-running the queries. Bounded per connection. */
+#define RESPONSE_CACHE_BYTES (8 * 1024 * 1024)
+#define RESPONSE_ENTRY_MAX (512 * 1024)
+
+typedef struct {
+    apr_pool_t *pool;           /* cleared whenever the data changes */
+    apr_hash_t *entries;        /* key → cached_response */
+    apr_int64_t data_version;
+    apr_size_t bytes;
+} response_cache;
+
+typedef struct {
+    const char *body, *content_type;
+    apr_size_t len;
+} cached_response;
+
 struct bbw_db {
     request_rec *r;
     bbw_dialect dialect;
     void *native;       /* sqlite3* or PGconn* */
     apr_hash_t *stmt_cache;     /* SQLite: SQL text → sqlite3_stmt* */
+    response_cache *responses;  /* SQLite only */
 };
 
 typedef struct {
@@ -54,6 +74,21 @@ static apr_hash_t *stmt_cache_for(ap_dbd_t *dbd)
     return cache;
 }
 
+static response_cache *response_cache_for(ap_dbd_t *dbd)
+{
+    void *cache = NULL;
+    apr_pool_userdata_get(&cache, "bbwww-response-cache", dbd->pool);
+    if (!cache) {
+        response_cache *rc = apr_pcalloc(dbd->pool, sizeof *rc);
+        apr_pool_create(&rc->pool, dbd->pool);
+        rc->entries = apr_hash_make(rc->pool);
+        rc->data_version = -1;
+        apr_pool_userdata_set(rc, "bbwww-response-cache", apr_pool_cleanup_null, dbd->pool);
+        cache = rc;
+    }
+    return cache;
+}
+
 bbw_db *bbw_db_open(request_rec *r)
 {
     ap_dbd_t *dbd = ap_dbd_acquire(r);
@@ -71,6 +106,7 @@ bbw_db *bbw_db_open(request_rec *r)
         /* The master writes concurrently (WAL); wait instead of failing. */
         sqlite3_busy_timeout(db->native, SQLITE_BUSY_MS);
         db->stmt_cache = stmt_cache_for(dbd);
+        db->responses = response_cache_for(dbd);
     }
     else if (strcmp(name, "pgsql") == 0) {
         db->dialect = BBW_DB_PGSQL;
@@ -318,4 +354,62 @@ apr_status_t bbw_db_rows(bbw_db *db, const char *sql,
     collect_baton cb = { db->r->pool, apr_array_make(db->r->pool, 16, sizeof(bbw_row *)) };
     *rows = cb.rows;
     return bbw_db_each(db, sql, params, collect_row, &cb);
+}
+
+static int read_data_version(void *baton, const bbw_row *row)
+{
+    *(apr_int64_t *)baton = bbw_cell_int(row, 0);
+    return 1;
+}
+
+/* Drop every cached response if another connection committed since. */
+static response_cache *fresh_responses(bbw_db *db)
+{
+    response_cache *rc = db->responses;
+    if (!rc)
+        return NULL;
+    apr_int64_t version = -1;
+    if (bbw_db_each(db, "PRAGMA data_version", bbw_params(db->r->pool), read_data_version,
+                    &version) != APR_SUCCESS || version < 0)
+        return NULL;
+    if (version != rc->data_version) {
+        apr_pool_clear(rc->pool);
+        rc->entries = apr_hash_make(rc->pool);
+        rc->bytes = 0;
+        rc->data_version = version;
+    }
+    return rc;
+}
+
+int bbw_db_cached_response(bbw_db *db, const char *key, const char **body,
+                           apr_size_t *len, const char **content_type)
+{
+    response_cache *rc = fresh_responses(db);
+    cached_response *hit = rc ? apr_hash_get(rc->entries, key, APR_HASH_KEY_STRING) : NULL;
+    if (!hit)
+        return 0;
+    *body = hit->body;
+    *len = hit->len;
+    *content_type = hit->content_type;
+    return 1;
+}
+
+void bbw_db_cache_response(bbw_db *db, const char *key, const char *body,
+                           apr_size_t len, const char *content_type)
+{
+    response_cache *rc = db->responses;
+    /* Only answers computed from the snapshot the version was read for. */
+    if (!rc || rc->data_version < 0 || len > RESPONSE_ENTRY_MAX)
+        return;
+    if (rc->bytes + len > RESPONSE_CACHE_BYTES) {
+        apr_pool_clear(rc->pool);
+        rc->entries = apr_hash_make(rc->pool);
+        rc->bytes = 0;
+    }
+    cached_response *e = apr_palloc(rc->pool, sizeof *e);
+    e->body = apr_pmemdup(rc->pool, body, len);
+    e->len = len;
+    e->content_type = apr_pstrdup(rc->pool, content_type);
+    apr_hash_set(rc->entries, apr_pstrdup(rc->pool, key), APR_HASH_KEY_STRING, e);
+    rc->bytes += len + strlen(key);
 }

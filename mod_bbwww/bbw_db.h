@@ -47,6 +47,14 @@ apr_status_t bbw_db_rows(bbw_db *db, const char *sql,
                          const apr_array_header_t *params,
                          apr_array_header_t **rows /* bbw_row* */);
 
+/* Response cache (SQLite): a finished answer for key, valid while no other
+ * connection has committed since it was stored. Checking also notes the
+ * current data version, so call it before computing the answer. */
+int bbw_db_cached_response(bbw_db *db, const char *key, const char **body,
+                           apr_size_t *len, const char **content_type);
+void bbw_db_cache_response(bbw_db *db, const char *key, const char *body,
+                           apr_size_t len, const char *content_type);
+
 /* Cell accessors. */
 int bbw_cell_null(const bbw_row *row, int i);
 apr_int64_t bbw_cell_int(const bbw_row *row, int i);

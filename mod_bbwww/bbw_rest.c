@@ -464,8 +464,10 @@ static int send_envelope(bbw_call *c, const char *plural, json_t *payload,
     bbw_json_write(&b, env, compact ? BBW_JSON_COMPACT : BBW_JSON_PRETTY, 1);
     json_decref(env);
     cache_headers(r);
-    return send_body(r, compact ? "application/json; charset=utf-8"
-                                : "text/plain; charset=utf-8", b.data, b.len);
+    const char *ctype = compact ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
+    if (c->cache_key)
+        bbw_db_cache_response(c->db, c->cache_key, b.data, b.len, ctype);
+    return send_body(r, ctype, b.data, b.len);
 }
 
 /* Split the path below /api/v2/ on '/', percent-decoding each segment. */
@@ -542,8 +544,21 @@ static int serve_v2(request_rec *r, const char *postpath)
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
         return send_error(r, HTTP_BAD_REQUEST, "invalid HTTP method");
 
-    bbw_call call = { r, r->pool, NULL, NULL, NULL, NULL };
+    bbw_call call = { r, r->pool, NULL, NULL, NULL, NULL, NULL };
     bbw_call *c = &call;
+    if (bbw_conf_response_cache(bbw_conf(r))) {
+        c->db = bbw_db_open(r);
+        if (!c->db)
+            return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
+        const char *body, *ctype;
+        apr_size_t len;
+        c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c " : "p ",
+                                   postpath ? postpath : "", "?", r->args ? r->args : "", NULL);
+        if (bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype)) {
+            cache_headers(r);
+            return send_body(r, ctype, body, len);
+        }
+    }
     apr_array_header_t *segs = split_path(r->pool, postpath);
     const bbw_route *route = bbw_route_match(r->pool, segs);
     if (!route)
@@ -557,7 +572,8 @@ static int serve_v2(request_rec *r, const char *postpath)
     if (qerr)
         return send_error(r, qerr->status, qerr->message);
 
-    c->db = bbw_db_open(r);
+    if (!c->db)
+        c->db = bbw_db_open(r);
     if (!c->db)
         return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
 

@@ -16,6 +16,7 @@ typedef struct bbw_call {
     const bbw_route *route;
     bbw_spec *spec;
     const bbw_error *error;     /* set by an endpoint that fails */
+    const char *cache_key;      /* response cache key, NULL = don't cache */
 } bbw_call;
 
 /* Collection endpoints return a JSON array (the generic pipeline runs
