@@ -1,7 +1,7 @@
 # mod_bbwww: `make`, `make test`, `make demo`, `make demo-stop`, `make bench`.
 include apxs.mk
 
-.PHONY: all install test demo demo-stop bench clean deps
+.PHONY: all install test demo demo-stop bench clean deps unit
 all: module
 
 deps:
@@ -22,4 +22,4 @@ bench:
 	build/bench.sh
 
 clean: clean-module
-	rm -rf t/logs t/htdocs/index.html t/conf/httpd.conf t/conf/apache_test_config.pm t/conf/extra.conf t/conf/modperl_inc.pl t/conf/modperl_startup.pl
+	rm -rf t/unit/unit_core t/logs t/htdocs/index.html t/conf/httpd.conf t/conf/apache_test_config.pm t/conf/extra.conf t/conf/modperl_inc.pl t/conf/modperl_startup.pl

@@ -19,3 +19,15 @@ install-module: $(MODULE_SO)
 
 clean-module:
 	rm -rf mod_bbwww/.libs mod_bbwww/*.la mod_bbwww/*.lo mod_bbwww/*.o mod_bbwww/*.slo mod_bbwww/build.log
+
+# Unit tests of the httpd-free core (JSON writer, query language, router,
+# CORS), built and run by `make unit` and by `make test`.
+UNIT_CORE = mod_bbwww/bbw_json.c mod_bbwww/bbw_query.c mod_bbwww/bbw_router.c mod_bbwww/bbw_cors.c
+t/unit/unit_core: t/unit/unit_core.c $(UNIT_CORE) $(wildcard mod_bbwww/*.h)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
+	  t/unit/unit_core.c $(UNIT_CORE) $$(apr-1-config --link-ld) -laprutil-1 -ljansson
+
+unit: t/unit/unit_core
+	t/unit/unit_core

@@ -33,6 +33,10 @@ outer() {
     export BBW_TEST_STARTED=${BBW_TEST_STARTED:-$(date +%s)}
     "$top/build/deps.sh" || die "build/deps.sh"
     make -C "$top" || die "make"
+    mkdir -p "$top/work"
+    say "unit tests of the httpd-free core (ASan/UBSan)"
+    make -s -C "$top" unit >"$top/work/unit.tap" 2>&1 || { cat "$top/work/unit.tap"; die "make unit"; }
+    say "unit: $(grep -c '^ok' "$top/work/unit.tap") passed"
 
     if [ "$(id -u)" != 0 ]; then
         bash "$top/build/test.sh" --inner "$@"
