@@ -29,5 +29,14 @@ t/unit/unit_core: t/unit/unit_core.c $(UNIT_CORE) $(wildcard mod_bbwww/*.h)
 	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
 	  t/unit/unit_core.c $(UNIT_CORE) $$(apr-1-config --link-ld) -laprutil-1 -ljansson
 
-unit: t/unit/unit_core
+
+t/unit/unit_logchunk: t/unit/unit_logchunk.c mod_bbwww/bbw_logchunk.c mod_bbwww/bbw_json.c $(wildcard mod_bbwww/*.h)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
+	  t/unit/unit_logchunk.c mod_bbwww/bbw_logchunk.c mod_bbwww/bbw_json.c \
+	  $$(apr-1-config --link-ld) -laprutil-1 -ljansson -lz -lbz2 -llz4
+
+unit: t/unit/unit_core t/unit/unit_logchunk
 	t/unit/unit_core
+	t/unit/unit_logchunk

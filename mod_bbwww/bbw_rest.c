@@ -376,7 +376,7 @@ static const char *not_found_message(bbw_call *c, bbw_ep ep)
 {
     bbw_buf b;
     bbw_spec *s = c->spec;
-    int contents = ep == EP_LOGCHUNK;
+    int contents = ep == EP_LOGCHUNK && s->paging_done;
     bbw_buf_init(&b, c->p, 512);
     bbw_buf_adds(&b, "not found while getting from endpoint for ");
     bbw_buf_adds(&b, bbw_ep_patterns(c->p, ep));
