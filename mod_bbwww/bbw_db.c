@@ -31,7 +31,7 @@ typedef struct {
 } response_cache;
 
 typedef struct {
-    const char *body, *content_type;
+    const char *body, *content_type, *disposition;
     apr_size_t len;
 } cached_response;
 
@@ -382,7 +382,8 @@ static response_cache *fresh_responses(bbw_db *db)
 }
 
 int bbw_db_cached_response(bbw_db *db, const char *key, const char **body,
-                           apr_size_t *len, const char **content_type)
+                           apr_size_t *len, const char **content_type,
+                           const char **disposition)
 {
     response_cache *rc = fresh_responses(db);
     cached_response *hit = rc ? apr_hash_get(rc->entries, key, APR_HASH_KEY_STRING) : NULL;
@@ -391,11 +392,13 @@ int bbw_db_cached_response(bbw_db *db, const char *key, const char **body,
     *body = hit->body;
     *len = hit->len;
     *content_type = hit->content_type;
+    *disposition = hit->disposition;
     return 1;
 }
 
 void bbw_db_cache_response(bbw_db *db, const char *key, const char *body,
-                           apr_size_t len, const char *content_type)
+                           apr_size_t len, const char *content_type,
+                           const char *disposition)
 {
     response_cache *rc = db->responses;
     /* Only answers computed from the snapshot the version was read for. */
@@ -410,6 +413,7 @@ void bbw_db_cache_response(bbw_db *db, const char *key, const char *body,
     e->body = apr_pmemdup(rc->pool, body, len);
     e->len = len;
     e->content_type = apr_pstrdup(rc->pool, content_type);
+    e->disposition = disposition ? apr_pstrdup(rc->pool, disposition) : NULL;
     apr_hash_set(rc->entries, apr_pstrdup(rc->pool, key), APR_HASH_KEY_STRING, e);
     rc->bytes += len + strlen(key);
 }

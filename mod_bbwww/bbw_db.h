@@ -49,11 +49,14 @@ apr_status_t bbw_db_rows(bbw_db *db, const char *sql,
 
 /* Response cache (SQLite): a finished answer for key, valid while no other
  * connection has committed since it was stored. Checking also notes the
- * current data version, so call it before computing the answer. */
+ * current data version, so call it before computing the answer.
+ * disposition is the Content-Disposition of a download, NULL for JSON. */
 int bbw_db_cached_response(bbw_db *db, const char *key, const char **body,
-                           apr_size_t *len, const char **content_type);
+                           apr_size_t *len, const char **content_type,
+                           const char **disposition);
 void bbw_db_cache_response(bbw_db *db, const char *key, const char *body,
-                           apr_size_t len, const char *content_type);
+                           apr_size_t len, const char *content_type,
+                           const char *disposition);
 
 /* Cell accessors. */
 int bbw_cell_null(const bbw_row *row, int i);

@@ -516,6 +516,10 @@ int bbw_raw_log(bbw_call *c)
         raw_abort(&st, error, logid);
         return OK;
     }
+    /* A log that fit in one piece is kept for the next identical request. */
+    if (!st.sent && c->cache_key)
+        bbw_db_cache_response(c->db, c->cache_key, st.out.data, st.out.len, st.ctype,
+                              st.disposition);
     raw_send(&st);
     return OK;
 }

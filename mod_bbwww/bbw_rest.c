@@ -466,7 +466,7 @@ static int send_envelope(bbw_call *c, const char *plural, json_t *payload,
     cache_headers(r);
     const char *ctype = compact ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
     if (c->cache_key)
-        bbw_db_cache_response(c->db, c->cache_key, b.data, b.len, ctype);
+        bbw_db_cache_response(c->db, c->cache_key, b.data, b.len, ctype, NULL);
     return send_body(r, ctype, b.data, b.len);
 }
 
@@ -550,12 +550,15 @@ static int serve_v2(request_rec *r, const char *postpath)
         c->db = bbw_db_open(r);
         if (!c->db)
             return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
-        const char *body, *ctype;
+        const char *body, *ctype, *disposition;
         apr_size_t len;
         c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c " : "p ",
                                    postpath ? postpath : "", "?", r->args ? r->args : "", NULL);
-        if (bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype)) {
-            cache_headers(r);
+        if (bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition)) {
+            if (disposition)
+                apr_table_setn(r->headers_out, "Content-Disposition", disposition);
+            else
+                cache_headers(r);
             return send_body(r, ctype, body, len);
         }
     }
