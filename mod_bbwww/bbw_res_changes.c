@@ -873,15 +873,20 @@ json_t *bbw_ep_buildset(bbw_call *c)
 /* ---- build requests ---- */
 
 /* One row per request: the claim table has at most one row per request.
- * (Buildbot also inner-joins buildsets → buildset_sourcestamps →
- * sourcestamps → builders, hiding requests without sourcestamps and
- * duplicating multi-sourcestamp ones; not reproduced.) */
+ * Buildbot inner-joins buildsets → buildset_sourcestamps → sourcestamps →
+ * builders: requests without a sourcestamp or builder are not shown (we
+ * agree, BR_VISIBLE), and multi-sourcestamp ones come out duplicated and
+ * counted against LIMIT (we do not repeat that: D20). */
 #define BR_SELECT "SELECT buildrequests.id, buildrequests.buildsetid, buildrequests.builderid," \
     " buildrequests.priority, buildrequest_claims.claimed_at, buildrequest_claims.masterid," \
     " buildrequests.complete, buildrequests.results, buildrequests.submitted_at," \
     " buildrequests.complete_at, buildrequests.waited_for" \
     " FROM buildrequests LEFT JOIN buildrequest_claims" \
     " ON buildrequest_claims.brid = buildrequests.id"
+#define BR_VISIBLE " WHERE EXISTS (SELECT 1 FROM buildset_sourcestamps" \
+    " JOIN sourcestamps ON sourcestamps.id = buildset_sourcestamps.sourcestampid" \
+    " WHERE buildset_sourcestamps.buildsetid = buildrequests.buildsetid)" \
+    " AND EXISTS (SELECT 1 FROM builders WHERE builders.id = buildrequests.builderid)"
 
 typedef struct {
     json_t *items;
@@ -1052,7 +1057,7 @@ json_t *bbw_ep_buildrequests(bbw_call *c)
     apr_array_header_t *params = bbw_params(c->p);
     apr_int64_t v;
     bbw_buf_init(&sql, c->p, 1024);
-    bbw_buf_adds(&sql, BR_SELECT " WHERE 1=1");
+    bbw_buf_adds(&sql, BR_SELECT BR_VISIBLE);
     if (bbw_has(c, "builderid")) {
         bbw_buf_adds(&sql, " AND buildrequests.builderid = ?");
         bbw_param_int(params, bbw_num(c, "builderid"));
@@ -1088,6 +1093,6 @@ json_t *bbw_ep_buildrequest(bbw_call *c)
 {
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, bbw_num(c, "buildrequestid"));
-    json_t *items = fetch_buildrequests(c, BR_SELECT " WHERE buildrequests.id = ?", params);
+    json_t *items = fetch_buildrequests(c, BR_SELECT BR_VISIBLE " AND buildrequests.id = ?", params);
     return items ? first_or_null(items) : NULL;
 }

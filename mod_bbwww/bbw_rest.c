@@ -199,8 +199,11 @@ static void add_condition(bbw_call *c, bbw_buf *sql, apr_array_header_t *params,
     case BBW_OP_CONTAINS:
         bbw_buf_adds(sql, "(");
         for (int i = 0; i < n; i++) {
+            const char *text = json_is_integer(v[i])
+                ? apr_psprintf(c->p, "%" APR_INT64_T_FMT, (apr_int64_t)json_integer_value(v[i]))
+                : json_string_value(v[i]);
             bbw_buf_adds(sql, apr_pstrcat(c->p, i ? " OR " : "", col, " LIKE ?", NULL));
-            bbw_param_str(params, apr_pstrcat(c->p, "%", json_string_value(v[i]), "%", NULL));
+            bbw_param_str(params, apr_pstrcat(c->p, "%", text, "%", NULL));
         }
         bbw_buf_adds(sql, ")");
         return;
@@ -225,13 +228,15 @@ void bbw_sql_pushdown(bbw_call *c, bbw_buf *sql, apr_array_header_t *params,
         if (f->done)
             continue;
         const char *col = mapped_column(map, f->field->name);
-        /* A list or string "contains" on a non-string column cannot be
-         * expressed as LIKE; leave those to the in-memory stage. */
-        if (!col || (f->op == BBW_OP_CONTAINS && f->field->type != BBW_F_STRING
-                     && f->field->type != BBW_F_IDENT)) {
+        bbw_ftype t = f->field->type;
+        /* "contains" on a mapped number is a text match in Buildbot (SQL
+         * LIKE on the digits); on booleans it has no meaning in SQL. */
+        if (!col || (f->op == BBW_OP_CONTAINS && t == BBW_F_BOOL)) {
             leftover = 1;
             continue;
         }
+        if (f->op == BBW_OP_CONTAINS && (t == BBW_F_INT || t == BBW_F_DATETIME))
+            col = apr_pstrcat(c->p, "CAST(", col, " AS TEXT)", NULL);
         add_condition(c, sql, params, col, f);
         f->done = 1;
     }
@@ -552,8 +557,10 @@ static int serve_v2(request_rec *r, const char *postpath)
             return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
         const char *body, *ctype, *disposition;
         apr_size_t len;
-        c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c " : "p ",
-                                   postpath ? postpath : "", "?", r->args ? r->args : "", NULL);
+        /* "/api/v2" (no postpath) and "/api/v2/" (empty postpath) differ. */
+        c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c" : "p",
+                                   postpath ? "/" : "", postpath ? postpath : "",
+                                   "?", r->args ? r->args : "", NULL);
         if (bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition)) {
             if (disposition)
                 apr_table_setn(r->headers_out, "Content-Disposition", disposition);
