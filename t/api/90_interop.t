@@ -38,12 +38,18 @@ my (undef, $errfile) = tempfile('bbw-interop-XXXXXX', TMPDIR => 1, UNLINK => 1);
 
 # run.sh prints TAP lines from compare.py on stdout; its own messages (master
 # start-up and shutdown) go to a file shown only when something fails.
-open my $out, '-|', 'sh', '-c', 'timeout --kill-after=10 240 "$0" "$1" "$2" --tap --timeout 20 2>"$3"',
+open my $out, '-|', 'sh', '-c', 'timeout --kill-after=10 180 "$0" "$1" "$2" --tap --timeout 20 2>"$3"',
     $run, $db, $base, $errfile
     or die "cannot run $run: $!";
 
-my ($seen, $failed, @pending_diag) = (0, 0);
+# Everything compare.py said also goes to t/logs/interop.log, since the
+# harness shows no diagnostics unless run with -verbose.
+my $log_path = File::Spec->catfile($t_dir, 'logs', 'interop.log');
+open my $log, '>', $log_path or die "cannot write $log_path: $!";
+
+my ($seen, $failed) = (0, 0);
 while (my $line = <$out>) {
+    print {$log} $line;
     chomp $line;
     if ($line =~ /^(not )?ok \d+ - (.*)$/) {
         my ($bad, $name) = ($1, $2);
@@ -62,6 +68,10 @@ while (my $line = <$out>) {
 }
 close $out;
 my $rc = $? >> 8;
+if (open my $fh, '<', $errfile) {
+    print {$log} $_ while <$fh>;
+}
+close $log;
 
 if ($seen < $count) {
     my $err = '';
@@ -74,5 +84,5 @@ if ($seen < $count) {
     ok(0, "interop: no answer for URL " . ($_ + 1)) for $seen .. $count - 1;
 }
 elsif ($failed) {
-    diag("by hand: t/interop/run.sh $db $base -v");
+    diag("details: $log_path; by hand: t/interop/run.sh $db $base -v");
 }
