@@ -102,13 +102,6 @@ json_t *bbw_ep_builders(bbw_call *c)
     return fetch_builders(c, cond, params);
 }
 
-static json_t *first_or_null(json_t *items)
-{
-    json_t *one = json_array_size(items) ? json_incref(json_array_get(items, 0)) : NULL;
-    json_decref(items);
-    return one;
-}
-
 json_t *bbw_ep_builder(bbw_call *c)
 {
     apr_array_header_t *params = bbw_params(c->p);
@@ -127,7 +120,7 @@ json_t *bbw_ep_builder(bbw_call *c)
         bbw_param_int(params, bbw_num(c, "masterid"));
     }
     json_t *items = fetch_builders(c, cond, params);
-    return items ? first_or_null(items) : NULL;
+    return bbw_first_or_null(items);
 }
 
 apr_int64_t bbw_resolve_builder(bbw_call *c)
@@ -187,7 +180,7 @@ json_t *bbw_ep_master(bbw_call *c)
         bbw_param_int(params, bbw_num(c, "builderid"));
     }
     json_t *items = fetch_masters(c, cond, params);
-    return items ? first_or_null(items) : NULL;
+    return bbw_first_or_null(items);
 }
 
 json_t *bbw_master_entity(bbw_call *c, apr_int64_t masterid)
@@ -195,6 +188,6 @@ json_t *bbw_master_entity(bbw_call *c, apr_int64_t masterid)
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, masterid);
     json_t *items = fetch_masters(c, " AND id = ?", params);
-    json_t *m = items ? first_or_null(items) : NULL;
+    json_t *m = bbw_first_or_null(items);
     return m ? m : json_null();
 }

@@ -111,15 +111,6 @@ static json_t *collect(bbw_call *c, const char *sql, const apr_array_header_t *p
     return b.items;
 }
 
-static json_t *first_or_null(json_t *items)
-{
-    if (!items)
-        return NULL;
-    json_t *one = json_array_size(items) ? json_incref(json_array_get(items, 0)) : NULL;
-    json_decref(items);
-    return one;
-}
-
 /* First column of the first row as an integer; 0 when no row (or NULL). */
 static apr_int64_t query_int(bbw_call *c, const char *sql, apr_array_header_t *params,
                              int col)
@@ -327,7 +318,7 @@ json_t *bbw_ep_build(bbw_call *c)
         bbw_param_int(params, bbw_num(c, "number"));
     }
     json_t *items = finish_builds(c, collect(c, sql, params, build_from_row));
-    return first_or_null(items);
+    return bbw_first_or_null(items);
 }
 
 apr_int64_t bbw_resolve_build(bbw_call *c)
@@ -586,7 +577,7 @@ json_t *bbw_ep_build_data(bbw_call *c)
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, buildid);
     bbw_param_str(params, bbw_str(c, "name"));
-    return first_or_null(collect(c, "SELECT buildid, name, length, source FROM build_data"
+    return bbw_first_or_null(collect(c, "SELECT buildid, name, length, source FROM build_data"
                                  " WHERE buildid = ? AND name = ?", params,
                                  build_data_from_row));
 }
@@ -707,7 +698,7 @@ json_t *bbw_ep_test_result_set(bbw_call *c)
 {
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, bbw_num(c, "test_result_setid"));
-    return first_or_null(collect(c, "SELECT " TRS_COLS " FROM test_result_sets WHERE id = ?",
+    return bbw_first_or_null(collect(c, "SELECT " TRS_COLS " FROM test_result_sets WHERE id = ?",
                                  params, test_result_set_from_row));
 }
 

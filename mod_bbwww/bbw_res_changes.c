@@ -154,14 +154,6 @@ static int wants(const bbw_call *c, const char *field)
     return 0;
 }
 
-static json_t *first_or_null(json_t *items)
-{
-    json_t *one = items && json_array_size(items)
-                  ? json_incref(json_array_get(items, 0)) : NULL;
-    json_decref(items);
-    return one;
-}
-
 /* ---- sourcestamps (and their patches) ---- */
 
 #define SS_SELECT "SELECT sourcestamps.id, sourcestamps.revision, sourcestamps.branch," \
@@ -446,7 +438,7 @@ json_t *bbw_ep_change(bbw_call *c)
     if (id < 0)     /* Buildbot: 500 AssertionError; here simply not found */
         return NULL;
     json_t *items = fetch_one_change(c, id);
-    return items ? first_or_null(items) : NULL;
+    return bbw_first_or_null(items);
 }
 
 /* The latest change of a sourcestamp, or 0. */
@@ -867,7 +859,7 @@ json_t *bbw_ep_buildset(bbw_call *c)
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, bbw_num(c, "bsid"));
     json_t *items = fetch_buildsets(c, BS_SELECT " WHERE buildsets.id = ?", params);
-    return items ? first_or_null(items) : NULL;
+    return bbw_first_or_null(items);
 }
 
 /* ---- build requests ---- */
@@ -1094,5 +1086,5 @@ json_t *bbw_ep_buildrequest(bbw_call *c)
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, bbw_num(c, "buildrequestid"));
     json_t *items = fetch_buildrequests(c, BR_SELECT BR_VISIBLE " AND buildrequests.id = ?", params);
-    return items ? first_or_null(items) : NULL;
+    return bbw_first_or_null(items);
 }

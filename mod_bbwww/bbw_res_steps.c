@@ -118,26 +118,17 @@ json_t *bbw_ep_steps(bbw_call *c)
     return fetch_steps(c, "buildid = ?", params);
 }
 
-static json_t *first_or_null(json_t *items)
-{
-    if (!items)
-        return NULL;
-    json_t *one = json_array_size(items) ? json_incref(json_array_get(items, 0)) : NULL;
-    json_decref(items);
-    return one;
-}
-
 json_t *bbw_ep_step(bbw_call *c)
 {
     apr_array_header_t *params = bbw_params(c->p);
     if (bbw_has(c, "stepid")) {
         bbw_param_int(params, bbw_num(c, "stepid"));
-        return first_or_null(fetch_steps(c, "id = ?", params));
+        return bbw_first_or_null(fetch_steps(c, "id = ?", params));
     }
     apr_int64_t buildid = bbw_resolve_build(c);
     if (c->error || !buildid)
         return NULL;
-    return first_or_null(fetch_steps(c, step_in_build(c, buildid, params), params));
+    return bbw_first_or_null(fetch_steps(c, step_in_build(c, buildid, params), params));
 }
 
 apr_int64_t bbw_resolve_step(bbw_call *c)

@@ -163,15 +163,6 @@ static json_t *fetch_workers(bbw_call *c, apr_int64_t workerid, const char *name
     return items;
 }
 
-static json_t *first_or_null(json_t *items)
-{
-    if (!items)
-        return NULL;
-    json_t *one = json_array_size(items) ? json_incref(json_array_get(items, 0)) : NULL;
-    json_decref(items);
-    return one;
-}
-
 json_t *bbw_ep_workers(bbw_call *c)
 {
     return fetch_workers(c, 0, NULL);
@@ -180,8 +171,8 @@ json_t *bbw_ep_workers(bbw_call *c)
 json_t *bbw_ep_worker(bbw_call *c)
 {
     if (bbw_has(c, "workerid"))
-        return first_or_null(fetch_workers(c, bbw_num(c, "workerid"), NULL));
-    return first_or_null(fetch_workers(c, 0, bbw_str(c, "name")));
+        return bbw_first_or_null(fetch_workers(c, bbw_num(c, "workerid"), NULL));
+    return bbw_first_or_null(fetch_workers(c, 0, bbw_str(c, "name")));
 }
 
 /* ---- schedulers and change sources: the same shape ---- */
@@ -243,7 +234,7 @@ json_t *bbw_ep_schedulers(bbw_call *c)
 
 json_t *bbw_ep_scheduler(bbw_call *c)
 {
-    return first_or_null(fetch_owned(c, &scheduler_kind, 1));
+    return bbw_first_or_null(fetch_owned(c, &scheduler_kind, 1));
 }
 
 json_t *bbw_ep_changesources(bbw_call *c)
@@ -253,7 +244,7 @@ json_t *bbw_ep_changesources(bbw_call *c)
 
 json_t *bbw_ep_changesource(bbw_call *c)
 {
-    return first_or_null(fetch_owned(c, &changesource_kind, 1));
+    return bbw_first_or_null(fetch_owned(c, &changesource_kind, 1));
 }
 
 /* Force schedulers live in the master's configuration, not in the

@@ -112,6 +112,15 @@ const char *bbw_str(const bbw_call *c, const char *arg)
     return a ? a->str : NULL;
 }
 
+json_t *bbw_first_or_null(json_t *items)
+{
+    if (!items)
+        return NULL;
+    json_t *one = json_array_size(items) ? json_incref(json_array_get(items, 0)) : NULL;
+    json_decref(items);
+    return one;
+}
+
 json_t *bbw_jint(const bbw_row *row, int i)
 {
     return row->val[i] ? json_integer(apr_atoi64(row->val[i])) : json_null();

@@ -55,6 +55,10 @@ int bbw_pop_bool(bbw_call *c, const char *field);
 /* Consume an integer equality filter with exactly one value; 1 if found. */
 int bbw_pop_int_eq(bbw_call *c, const char *field, apr_int64_t *out);
 
+/* The first entity of a fetched list (consumed), or NULL when the list is
+ * empty or missing: what single endpoints return for "not found". */
+json_t *bbw_first_or_null(json_t *items);
+
 /* DB cells → JSON. */
 json_t *bbw_jint(const bbw_row *row, int i);          /* integer or null */
 json_t *bbw_jstr(const bbw_row *row, int i);          /* string or null */
