@@ -224,12 +224,18 @@ json_t *bbw_ep_log(bbw_call *c)
 
 /* ---- log contents ---- */
 
+/* One JSON answer holds the whole range in memory (twice, once escaped):
+ * a whole multi-gigabyte log in one request would take the server down.
+ * Bigger ranges are read in pieces, or downloaded raw (streamed). */
+#define CONTENTS_MAX_BYTES (64 * 1024 * 1024)
+
 typedef struct {
     bbw_call *c;
     apr_pool_t *scratch;        /* decoded chunk, cleared per row */
     apr_int64_t first, last;
     bbw_buf *out;
     const char *error;          /* set: stop, answer 500 with it */
+    int too_large;              /* the range exceeds CONTENTS_MAX_BYTES */
 } contents_baton;
 
 static int contents_row(void *baton, const bbw_row *row)
@@ -245,6 +251,10 @@ static int contents_row(void *baton, const bbw_row *row)
     if (bbw_logchunk_slice(text, len, bbw_cell_int(row, 0), bbw_cell_int(row, 1),
                            b->first, b->last, &text, &len) != 0) {
         b->error = "ValueError('substring not found')";    /* Buildbot's text */
+        return 1;
+    }
+    if (b->out->len + len + 1 > CONTENTS_MAX_BYTES) {
+        b->too_large = 1;
         return 1;
     }
     bbw_buf_add(b->out, text, len);
@@ -292,7 +302,7 @@ json_t *bbw_ep_logchunk(bbw_call *c)
 
     bbw_buf out;
     bbw_buf_init(&out, c->p, 4096);
-    contents_baton b = { c, NULL, first, last, &out, NULL };
+    contents_baton b = { c, NULL, first, last, &out, NULL, 0 };
     apr_pool_create(&b.scratch, c->p);
     apr_array_header_t *params = bbw_params(c->p);
     bbw_param_int(params, logid);
@@ -305,6 +315,9 @@ json_t *bbw_ep_logchunk(bbw_call *c)
     apr_pool_destroy(b.scratch);
     if (rv != APR_SUCCESS)
         return bbw_fail_db(c);
+    if (b.too_large)
+        return bbw_fail(c, HTTP_BAD_REQUEST, "log range too large for one answer: "
+                        "read it in pieces with offset and limit, or download .../raw");
     if (b.error) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r, BBWLOGNO(00030)
                       "bbwww: log %" APR_INT64_T_FMT ": %s", logid, b.error);
