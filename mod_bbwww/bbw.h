@@ -22,12 +22,17 @@ extern module AP_MODULE_DECLARE_DATA bbwww_module;
 typedef struct {
     const char *mount;              /* the <Location> path the module serves */
     const char *buildbot_url;       /* BuildbotURL, ends in '/' */
+    const char *url_mount;          /* BuildbotURL's path, ends in '/' */
     int json_cache_seconds;         /* -1 = unset */
     int rest_minimum_version;       /* -1 = unset */
     apr_array_header_t *allowed_origins;    /* glob patterns; NULL = unset */
     int response_cache;             /* -1 = unset (on) */
 } bbw_dir_conf;
 
+/* Configuration (bbw_config.c). */
+extern const command_rec bbw_directives[];
+void *bbw_create_dir_conf(apr_pool_t *p, char *dir);
+void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add);
 const bbw_dir_conf *bbw_conf(request_rec *r);
 int bbw_conf_json_cache_seconds(const bbw_dir_conf *c);
 int bbw_conf_rest_minimum_version(const bbw_dir_conf *c);

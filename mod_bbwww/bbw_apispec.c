@@ -132,8 +132,6 @@ static int spec_cmp(const void *a, const void *b)
     return strcmp(((const spec_entry *)a)->path, ((const spec_entry *)b)->path);
 }
 
-const bbw_etype *bbw_ep_etype(bbw_ep ep);
-
 json_t *bbw_ep_spec(bbw_call *c)
 {
     int n = bbw_route_count();

@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
-static void *create_dir_conf(apr_pool_t *p, char *dir)
+void *bbw_create_dir_conf(apr_pool_t *p, char *dir)
 {
     bbw_dir_conf *c = apr_pcalloc(p, sizeof *c);
     /* The <Location> path is where the Buildbot site is mounted. */
@@ -20,12 +20,13 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     return c;
 }
 
-static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+void *bbw_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const bbw_dir_conf *base = basev, *add = addv;
     bbw_dir_conf *c = apr_pcalloc(p, sizeof *c);
     c->mount = add->mount ? add->mount : base->mount;
     c->buildbot_url = add->buildbot_url ? add->buildbot_url : base->buildbot_url;
+    c->url_mount = add->buildbot_url ? add->url_mount : base->url_mount;
     c->json_cache_seconds = add->json_cache_seconds >= 0 ? add->json_cache_seconds
                                                          : base->json_cache_seconds;
     c->rest_minimum_version = add->rest_minimum_version >= 0
@@ -33,19 +34,6 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->allowed_origins = add->allowed_origins ? add->allowed_origins : base->allowed_origins;
     c->response_cache = add->response_cache >= 0 ? add->response_cache : base->response_cache;
     return c;
-}
-
-void *bbw_create_dir_conf(apr_pool_t *p, char *dir);
-void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add);
-
-void *bbw_create_dir_conf(apr_pool_t *p, char *dir)
-{
-    return create_dir_conf(p, dir);
-}
-
-void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add)
-{
-    return merge_dir_conf(p, base, add);
 }
 
 static const char *parse_count(cmd_parms *cmd, const char *arg, int max, int *out)
@@ -76,9 +64,15 @@ static const char *set_url(cmd_parms *cmd, void *cfg, const char *arg)
         || !uri.hostname || (strcasecmp(uri.scheme, "http") && strcasecmp(uri.scheme, "https")))
         return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute http(s) URL",
                             cmd->directive->directive, arg);
+    bbw_dir_conf *c = cfg;
     size_t n = strlen(arg);
-    ((bbw_dir_conf *)cfg)->buildbot_url = n && arg[n - 1] == '/'
-        ? apr_pstrdup(cmd->pool, arg) : apr_pstrcat(cmd->pool, arg, "/", NULL);
+    c->buildbot_url = n && arg[n - 1] == '/' ? apr_pstrdup(cmd->pool, arg)
+                                             : apr_pstrcat(cmd->pool, arg, "/", NULL);
+    /* Its path is where the site lives (worked out once, not per request). */
+    const char *path = uri.path && *uri.path ? uri.path : "/";
+    n = strlen(path);
+    c->url_mount = path[n - 1] == '/' ? apr_pstrdup(cmd->pool, path)
+                                      : apr_pstrcat(cmd->pool, path, "/", NULL);
     return NULL;
 }
 
@@ -139,14 +133,10 @@ const char *bbw_conf_mount(request_rec *r, const bbw_dir_conf *c)
     /* BuildbotURL's path is where the site lives; without it, the
      * <Location> holding Buildbot directives, else the web root. */
     const char *mount = "/";
-    if (c->buildbot_url) {
-        apr_uri_t uri;
-        if (apr_uri_parse(r->pool, c->buildbot_url, &uri) == APR_SUCCESS && uri.path)
-            mount = uri.path;
-    }
-    else if (c->mount && c->mount[0] == '/') {
+    if (c->url_mount)
+        return c->url_mount;
+    if (c->mount && c->mount[0] == '/')
         mount = c->mount;
-    }
     size_t n = strlen(mount);
     return n && mount[n - 1] == '/' ? mount : apr_pstrcat(r->pool, mount, "/", NULL);
 }

@@ -15,68 +15,57 @@ typedef struct {
     bbw_raw_fn raw;
 } endpoint_def;
 
+/* Every endpoint class: its entity type and the function that answers. */
+static const endpoint_def endpoints[EP__COUNT] = {
+    [EP_BUILD_DATA] = { &bbw_t_build_data, NULL, bbw_raw_build_data },
+    [EP_BUILD_DATA_NOVALUE] = { &bbw_t_build_data, bbw_ep_build_data, NULL },
+    [EP_BUILD_DATAS] = { &bbw_t_build_data, bbw_ep_build_datas, NULL },
+    [EP_BUILDER] = { &bbw_t_builder, bbw_ep_builder, NULL },
+    [EP_BUILDERS] = { &bbw_t_builder, bbw_ep_builders, NULL },
+    [EP_BUILD] = { &bbw_t_build, bbw_ep_build, NULL },
+    [EP_BUILDS] = { &bbw_t_build, bbw_ep_builds, NULL },
+    [EP_BUILDREQUEST] = { &bbw_t_buildrequest, bbw_ep_buildrequest, NULL },
+    [EP_BUILDREQUESTS] = { &bbw_t_buildrequest, bbw_ep_buildrequests, NULL },
+    [EP_WORKER] = { &bbw_t_worker, bbw_ep_worker, NULL },
+    [EP_WORKERS] = { &bbw_t_worker, bbw_ep_workers, NULL },
+    [EP_STEP] = { &bbw_t_step, bbw_ep_step, NULL },
+    [EP_STEPS] = { &bbw_t_step, bbw_ep_steps, NULL },
+    [EP_LOG] = { &bbw_t_log, bbw_ep_log, NULL },
+    [EP_LOGS] = { &bbw_t_log, bbw_ep_logs, NULL },
+    [EP_LOGCHUNK] = { &bbw_t_logchunk, bbw_ep_logchunk, NULL },
+    [EP_RAWLOG] = { &bbw_t_logchunk, NULL, bbw_raw_log },
+    [EP_BUILDSET] = { &bbw_t_buildset, bbw_ep_buildset, NULL },
+    [EP_BUILDSETS] = { &bbw_t_buildset, bbw_ep_buildsets, NULL },
+    [EP_CHANGE] = { &bbw_t_change, bbw_ep_change, NULL },
+    [EP_CHANGES] = { &bbw_t_change, bbw_ep_changes, NULL },
+    [EP_CHANGESOURCE] = { &bbw_t_changesource, bbw_ep_changesource, NULL },
+    [EP_CHANGESOURCES] = { &bbw_t_changesource, bbw_ep_changesources, NULL },
+    [EP_MASTER] = { &bbw_t_master, bbw_ep_master, NULL },
+    [EP_MASTERS] = { &bbw_t_master, bbw_ep_masters, NULL },
+    [EP_SOURCESTAMP] = { &bbw_t_sourcestamp, bbw_ep_sourcestamp, NULL },
+    [EP_SOURCESTAMPS] = { &bbw_t_sourcestamp, bbw_ep_sourcestamps, NULL },
+    [EP_SCHEDULER] = { &bbw_t_scheduler, bbw_ep_scheduler, NULL },
+    [EP_SCHEDULERS] = { &bbw_t_scheduler, bbw_ep_schedulers, NULL },
+    [EP_FORCESCHEDULER] = { &bbw_t_forcescheduler, bbw_ep_forcescheduler, NULL },
+    [EP_FORCESCHEDULERS] = { &bbw_t_forcescheduler, bbw_ep_forceschedulers, NULL },
+    [EP_ROOT] = { &bbw_t_rootlink, bbw_ep_root, NULL },
+    [EP_SPEC] = { &bbw_t_spec, bbw_ep_spec, NULL },
+    [EP_BUILD_PROPERTIES] = { &bbw_t_properties, bbw_ep_build_properties, NULL },
+    [EP_BUILDSET_PROPERTIES] = { &bbw_t_properties, bbw_ep_buildset_properties, NULL },
+    [EP_PROPERTIES_LIST] = { &bbw_t_property, bbw_ep_properties_list, NULL },
+    [EP_TEST_RESULTS] = { &bbw_t_test_result, bbw_ep_test_results, NULL },
+    [EP_TEST_RESULT_SET] = { &bbw_t_test_result_set, bbw_ep_test_result_set, NULL },
+    [EP_TEST_RESULT_SETS] = { &bbw_t_test_result_set, bbw_ep_test_result_sets, NULL },
+};
+
 static const endpoint_def *endpoint_for(bbw_ep ep)
 {
-    static endpoint_def table[EP__COUNT];
-    static int ready;   /* filled once, before threads, by bbw_rest_init */
-    if (!ready) {
-#define E(id, t, fn) table[id] = (endpoint_def){ &t, fn, NULL }
-#define R(id, t, fn) table[id] = (endpoint_def){ &t, NULL, fn }
-        R(EP_BUILD_DATA, bbw_t_build_data, bbw_raw_build_data);
-        E(EP_BUILD_DATA_NOVALUE, bbw_t_build_data, bbw_ep_build_data);
-        E(EP_BUILD_DATAS, bbw_t_build_data, bbw_ep_build_datas);
-        E(EP_BUILDER, bbw_t_builder, bbw_ep_builder);
-        E(EP_BUILDERS, bbw_t_builder, bbw_ep_builders);
-        E(EP_BUILD, bbw_t_build, bbw_ep_build);
-        E(EP_BUILDS, bbw_t_build, bbw_ep_builds);
-        E(EP_BUILDREQUEST, bbw_t_buildrequest, bbw_ep_buildrequest);
-        E(EP_BUILDREQUESTS, bbw_t_buildrequest, bbw_ep_buildrequests);
-        E(EP_WORKER, bbw_t_worker, bbw_ep_worker);
-        E(EP_WORKERS, bbw_t_worker, bbw_ep_workers);
-        E(EP_STEP, bbw_t_step, bbw_ep_step);
-        E(EP_STEPS, bbw_t_step, bbw_ep_steps);
-        E(EP_LOG, bbw_t_log, bbw_ep_log);
-        E(EP_LOGS, bbw_t_log, bbw_ep_logs);
-        E(EP_LOGCHUNK, bbw_t_logchunk, bbw_ep_logchunk);
-        R(EP_RAWLOG, bbw_t_logchunk, bbw_raw_log);
-        E(EP_BUILDSET, bbw_t_buildset, bbw_ep_buildset);
-        E(EP_BUILDSETS, bbw_t_buildset, bbw_ep_buildsets);
-        E(EP_CHANGE, bbw_t_change, bbw_ep_change);
-        E(EP_CHANGES, bbw_t_change, bbw_ep_changes);
-        E(EP_CHANGESOURCE, bbw_t_changesource, bbw_ep_changesource);
-        E(EP_CHANGESOURCES, bbw_t_changesource, bbw_ep_changesources);
-        E(EP_MASTER, bbw_t_master, bbw_ep_master);
-        E(EP_MASTERS, bbw_t_master, bbw_ep_masters);
-        E(EP_SOURCESTAMP, bbw_t_sourcestamp, bbw_ep_sourcestamp);
-        E(EP_SOURCESTAMPS, bbw_t_sourcestamp, bbw_ep_sourcestamps);
-        E(EP_SCHEDULER, bbw_t_scheduler, bbw_ep_scheduler);
-        E(EP_SCHEDULERS, bbw_t_scheduler, bbw_ep_schedulers);
-        E(EP_FORCESCHEDULER, bbw_t_forcescheduler, bbw_ep_forcescheduler);
-        E(EP_FORCESCHEDULERS, bbw_t_forcescheduler, bbw_ep_forceschedulers);
-        E(EP_ROOT, bbw_t_rootlink, bbw_ep_root);
-        E(EP_SPEC, bbw_t_spec, bbw_ep_spec);
-        E(EP_BUILD_PROPERTIES, bbw_t_properties, bbw_ep_build_properties);
-        E(EP_BUILDSET_PROPERTIES, bbw_t_properties, bbw_ep_buildset_properties);
-        E(EP_PROPERTIES_LIST, bbw_t_property, bbw_ep_properties_list);
-        E(EP_TEST_RESULTS, bbw_t_test_result, bbw_ep_test_results);
-        E(EP_TEST_RESULT_SET, bbw_t_test_result_set, bbw_ep_test_result_set);
-        E(EP_TEST_RESULT_SETS, bbw_t_test_result_set, bbw_ep_test_result_sets);
-#undef E
-#undef R
-        ready = 1;
-    }
-    return &table[ep];
+    return &endpoints[ep];
 }
 
-const bbw_etype *bbw_ep_etype(bbw_ep ep);
 const bbw_etype *bbw_ep_etype(bbw_ep ep)
 {
     return endpoint_for(ep)->type;
-}
-
-void bbw_rest_init(void)
-{
-    endpoint_for(EP_ROOT);
 }
 
 /* ---- helpers for endpoint files ---- */

@@ -85,6 +85,9 @@ apr_int64_t bbw_resolve_step(bbw_call *c);
 json_t *bbw_master_entity(bbw_call *c, apr_int64_t masterid);
 json_t *bbw_sourcestamp_entity(bbw_call *c, apr_int64_t ssid);
 
+/* The entity type an endpoint class answers with. */
+const bbw_etype *bbw_ep_etype(bbw_ep ep);
+
 /* Entity types. */
 extern const bbw_etype bbw_t_builder, bbw_t_build, bbw_t_step, bbw_t_log,
     bbw_t_logchunk, bbw_t_change, bbw_t_sourcestamp, bbw_t_buildset,

@@ -7,10 +7,6 @@
 #include <apr_strings.h>
 #include <string.h>
 
-extern const command_rec bbw_directives[];
-void *bbw_create_dir_conf(apr_pool_t *p, char *dir);
-void *bbw_merge_dir_conf(apr_pool_t *p, void *base, void *add);
-void bbw_rest_init(void);
 
 /* The raw path below the mount point, without its leading '/'. The raw
  * request line is used so that empty segments ("//") reach the REST
@@ -66,16 +62,8 @@ static int bbw_handler(request_rec *r)
     return DECLINED;
 }
 
-static int bbw_post_config(apr_pool_t *pconf, apr_pool_t *plog,
-                           apr_pool_t *ptemp, server_rec *s)
-{
-    bbw_rest_init();
-    return OK;
-}
-
 static void bbw_register_hooks(apr_pool_t *p)
 {
-    ap_hook_post_config(bbw_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(bbw_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
