@@ -51,6 +51,7 @@ MOD_PORT=${BENCH_MOD_PORT:-8610}
 MASTER_PORT=${BENCH_MASTER_PORT:-8611}
 MASTER_PB=${BENCH_MASTER_PB:-9611}
 STATIC_PORT=${BENCH_STATIC_PORT:-8612}
+NOCACHE_PORT=${BENCH_NOCACHE_PORT:-8613}
 
 # event beat prefork here on SQLite by 1.5-2x (2 cores, wrk -c16): prefork
 # needs one process per keep-alive connection (20 processes fighting over 2
@@ -90,6 +91,7 @@ stop_run() {     # $1 = run dir
   local r=$1
   [ -d "$r" ] || return 0
   stop_httpd "$r/mod"
+  stop_httpd "$r/nocache"
   stop_httpd "$r/static"
   if [ -f "$r/master/twistd.pid" ]; then
     "$HERE/master.sh" stop "$r/master" >/dev/null 2>&1 || true
@@ -159,8 +161,9 @@ STREAM=$W/stream.txt
 start_httpd() {
   local d=$1 role=$2 port=$3 db=$4 docroot=$5 mpm procs servers threads def
   mkdir -p "$d/run" "$d/logs"
-  if [ "$role" = module ]; then
+  if [ "$role" = module ] || [ "$role" = nocache ]; then
     mpm=$MPM def="-D BENCH_MODULE"
+    [ "$role" = nocache ] && def="$def -D BENCH_NOCACHE"
     procs=${BENCH_PROCS:-20} servers=${BENCH_SERVERS:-4} threads=${BENCH_TPC:-8}
   else
     # static files: the same event layout as the module's default, so the
@@ -243,6 +246,8 @@ bench_db() {   # $1 = small | large
 
   log "[$name] starting Apache + mod_bbwww (127.0.0.1:$MOD_PORT, $MPM)"
   start_httpd "$RUN/mod" module "$MOD_PORT" "$db" -
+  log "[$name] starting Apache + mod_bbwww, BuildbotResponseCache Off (127.0.0.1:$NOCACHE_PORT)"
+  start_httpd "$RUN/nocache" nocache "$NOCACHE_PORT" "$db" -
 
   URLS=(
     "builders|/api/v2/builders"
@@ -285,6 +290,7 @@ bench_db() {   # $1 = small | large
   for u in "${URLS[@]}"; do
     case " ${BENCH_URLS:-${u%%|*}} " in *" ${u%%|*} "*) ;; *) continue ;; esac
     measure "$name" "${u%%|*}" module "$MOD_PORT" "${u#*|}" "$DUR"
+    measure "$name" "${u%%|*}" nocache "$NOCACHE_PORT" "${u#*|}" "$DUR"
     measure "$name" "${u%%|*}" static "$STATIC_PORT" "${u#*|}" "$DUR"
     measure "$name" "${u%%|*}" master "$MASTER_PORT" "${u#*|}" "$MDUR"
   done
