@@ -230,7 +230,9 @@ static void write_value(bbw_buf *out, const json_t *v, bbw_json_style st,
     case JSON_OBJECT: {
         size_t n = json_object_size(v);
         if (n == 0) { bbw_buf_add(out, "{}", 2); return; }
-        const char **keys = malloc(n * sizeof *keys);
+        /* Entities have a few dozen keys at most: no allocation for those. */
+        const char *small[32];
+        const char **keys = n <= 32 ? small : malloc(n * sizeof *keys);
         if (!keys)
             return;
         size_t k = 0;
@@ -250,7 +252,8 @@ static void write_value(bbw_buf *out, const json_t *v, bbw_json_style st,
             bbw_buf_adds(out, key_sep);
             write_value(out, json_object_get(v, keys[i]), st, sort_keys, depth + 1);
         }
-        free(keys);
+        if (keys != small)
+            free(keys);
         if (st == BBW_JSON_PRETTY)
             newline_indent(out, depth);
         bbw_buf_add(out, "}", 1);
