@@ -244,7 +244,7 @@ static const char *pg_placeholders(apr_pool_t *p, const char *sql)
     size_t n = 0;
     for (const char *c = sql; *c; c++)
         n += *c == '?';
-    char *out = apr_palloc(p, strlen(sql) + n * 6 + 1), *o = out;
+    char *out = apr_palloc(p, strlen(sql) + n * 8 + 1), *o = out;   /* "$65535" */
     int k = 0;
     for (const char *c = sql; *c; c++) {
         if (*c == '?')

@@ -20,7 +20,8 @@ typedef struct {
 
 typedef struct {
     int ncols;
-    const char **val;       /* NULL for SQL NULL; NUL-terminated */
+    const char **val;       /* NULL for SQL NULL; text is NUL-terminated,
+                               blobs are not: use len */
     apr_size_t *len;        /* byte lengths (blobs may hold NULs) */
 } bbw_row;
 

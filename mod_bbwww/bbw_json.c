@@ -69,6 +69,13 @@ static unsigned utf8_next(const unsigned char *s, apr_size_t n, apr_size_t *used
         }
         cp = (cp << 6) | (s[i] & 0x3f);
     }
+    /* Overlong forms, surrogates and code points past U+10FFFF are not
+     * UTF-8 either. */
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)
+        || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        *used = 1;
+        return 0xfffd;
+    }
     *used = len;
     return cp;
 }
@@ -175,10 +182,18 @@ void bbw_json_write_real(bbw_buf *out, double d)
     bbw_buf_adds(out, res);
 }
 
-static int key_cmp(const void *a, const void *b)
+typedef struct {
+    const char *key;
+    size_t len;
+    const json_t *value;
+} obj_member;
+
+static int member_cmp(const void *a, const void *b)
 {
     /* UTF-8 byte order equals code point order. */
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const obj_member *x = a, *y = b;
+    int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+    return c ? c : x->len < y->len ? -1 : x->len > y->len;
 }
 
 static void newline_indent(bbw_buf *out, int depth)
@@ -197,6 +212,10 @@ static void write_value(bbw_buf *out, const json_t *v, bbw_json_style st,
     const char *key_sep = st == BBW_JSON_COMPACT ? ":" : ": ";
     char num[32];
 
+    if (!v) {   /* never expected; print null rather than crash */
+        bbw_buf_add(out, "null", 4);
+        return;
+    }
     switch (json_typeof(v)) {
     case JSON_NULL: bbw_buf_add(out, "null", 4); return;
     case JSON_TRUE: bbw_buf_add(out, "true", 4); return;
@@ -230,30 +249,35 @@ static void write_value(bbw_buf *out, const json_t *v, bbw_json_style st,
     case JSON_OBJECT: {
         size_t n = json_object_size(v);
         if (n == 0) { bbw_buf_add(out, "{}", 2); return; }
-        /* Entities have a few dozen keys at most: no allocation for those. */
-        const char *small[32];
-        const char **keys = n <= 32 ? small : malloc(n * sizeof *keys);
-        if (!keys)
+        /* Entities have a few dozen keys at most: no allocation for those.
+         * Keys are taken with their length (a key may hold a NUL byte) and
+         * written from the iterator, never looked up again by C string. */
+        obj_member small[32];
+        obj_member *m = n <= 32 ? small : malloc(n * sizeof *m);
+        if (!m)
             return;
         size_t k = 0;
-        const char *key;
-        json_t *child;
-        json_object_foreach((json_t *)v, key, child)
-            keys[k++] = key;
+        for (void *it = json_object_iter((json_t *)v); it && k < n;
+             it = json_object_iter_next((json_t *)v, it)) {
+            m[k].key = json_object_iter_key(it);
+            m[k].len = json_object_iter_key_len(it);
+            m[k].value = json_object_iter_value(it);
+            k++;
+        }
         if (sort_keys)
-            qsort(keys, k, sizeof *keys, key_cmp);
+            qsort(m, k, sizeof *m, member_cmp);
         bbw_buf_add(out, "{", 1);
         for (size_t i = 0; i < k; i++) {
             if (i)
                 bbw_buf_adds(out, item_sep);
             if (st == BBW_JSON_PRETTY)
                 newline_indent(out, depth + 1);
-            bbw_json_write_string(out, keys[i], strlen(keys[i]));
+            bbw_json_write_string(out, m[i].key, m[i].len);
             bbw_buf_adds(out, key_sep);
-            write_value(out, json_object_get(v, keys[i]), st, sort_keys, depth + 1);
+            write_value(out, m[i].value, st, sort_keys, depth + 1);
         }
-        if (keys != small)
-            free(keys);
+        if (m != small)
+            free(m);
         if (st == BBW_JSON_PRETTY)
             newline_indent(out, depth);
         bbw_buf_add(out, "}", 1);

@@ -132,7 +132,11 @@ apr_int64_t bbw_resolve_builder(bbw_call *c)
     apr_array_header_t *params = bbw_params(c->p), *rows;
     bbw_param_str(params, bbw_name_hash(c->p, bbw_str(c, "buildername")));
     if (bbw_db_rows(c->db, "SELECT id FROM builders WHERE name_hash = ?", params, &rows)
-        != APR_SUCCESS || rows->nelts == 0)
+        != APR_SUCCESS) {
+        bbw_fail_db(c);     /* the caller's answer is replaced by a 500 */
+        return 0;
+    }
+    if (rows->nelts == 0)
         return 0;
     return bbw_cell_int(APR_ARRAY_IDX(rows, 0, bbw_row *), 0);
 }
@@ -181,13 +185,4 @@ json_t *bbw_ep_master(bbw_call *c)
     }
     json_t *items = fetch_masters(c, cond, params);
     return bbw_first_or_null(items);
-}
-
-json_t *bbw_master_entity(bbw_call *c, apr_int64_t masterid)
-{
-    apr_array_header_t *params = bbw_params(c->p);
-    bbw_param_int(params, masterid);
-    json_t *items = fetch_masters(c, " AND id = ?", params);
-    json_t *m = bbw_first_or_null(items);
-    return m ? m : json_null();
 }

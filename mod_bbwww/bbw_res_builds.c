@@ -111,12 +111,17 @@ static json_t *collect(bbw_call *c, const char *sql, const apr_array_header_t *p
     return b.items;
 }
 
-/* First column of the first row as an integer; 0 when no row (or NULL). */
+/* First column of the first row as an integer; 0 when no row (or NULL).
+ * A database failure also gives 0, with c->error set (answered as 500). */
 static apr_int64_t query_int(bbw_call *c, const char *sql, apr_array_header_t *params,
                              int col)
 {
     apr_array_header_t *rows;
-    if (bbw_db_rows(c->db, sql, params, &rows) != APR_SUCCESS || rows->nelts == 0)
+    if (bbw_db_rows(c->db, sql, params, &rows) != APR_SUCCESS) {
+        bbw_fail_db(c);
+        return 0;
+    }
+    if (rows->nelts == 0)
         return 0;
     const bbw_row *row = APR_ARRAY_IDX(rows, 0, bbw_row *);
     return bbw_cell_null(row, col) ? 0 : bbw_cell_int(row, col);

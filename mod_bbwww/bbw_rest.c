@@ -5,8 +5,6 @@
 
 #include <apr_sha1.h>
 #include <apr_strings.h>
-#include <util_script.h>
-#include <ctype.h>
 #include <string.h>
 
 typedef struct {
@@ -345,11 +343,15 @@ static int send_body(request_rec *r, const char *ctype, const char *body,
 
 static int send_error(request_rec *r, int status, const char *message)
 {
-    json_t *obj = json_pack("{s:s}", "error", message);
-    const char *body = bbw_json_dumps(r->pool, obj, BBW_JSON_DEFAULT, 1);
-    json_decref(obj);
+    /* Messages echo client input, which may be any bytes: written directly,
+     * invalid UTF-8 becomes U+FFFD instead of failing to build JSON. */
+    bbw_buf b;
+    bbw_buf_init(&b, r->pool, 128);
+    bbw_buf_adds(&b, "{\"error\": ");
+    bbw_json_write_string(&b, message, strlen(message));
+    bbw_buf_adds(&b, "}");
     r->status = status;
-    return send_body(r, "text/plain; charset=utf-8", body, strlen(body));
+    return send_body(r, "text/plain; charset=utf-8", b.data, b.len);
 }
 
 static void py_repr_str(bbw_buf *b, const char *s)
@@ -474,7 +476,7 @@ static int send_envelope(bbw_call *c, const char *plural, json_t *payload,
 }
 
 /* Split the path below /api/v2/ on '/', percent-decoding each segment. */
-static apr_array_header_t *split_path(apr_pool_t *p, const char *path)
+static apr_array_header_t *split_path(apr_pool_t *p, const char *path, int *bad)
 {
     apr_array_header_t *segs = apr_array_make(p, 8, sizeof(const char *));
     if (path == NULL)
@@ -483,7 +485,9 @@ static apr_array_header_t *split_path(apr_pool_t *p, const char *path)
         const char *slash = strchr(path, '/');
         char *seg = slash ? apr_pstrmemdup(p, path, (apr_size_t)(slash - path))
                           : apr_pstrdup(p, path);
-        ap_unescape_url_keep2f(seg, 1);
+        /* A segment that does not decode (e.g. %00) matches no pattern. */
+        if (ap_unescape_url_keep2f(seg, 1) != OK)
+            *bad = 1;
         APR_ARRAY_PUSH(segs, const char *) = seg;
         if (!slash)
             break;
@@ -494,10 +498,7 @@ static apr_array_header_t *split_path(apr_pool_t *p, const char *path)
 
 static const char *join_segments(apr_pool_t *p, apr_array_header_t *segs)
 {
-    const char *out = "";
-    for (int i = 0; i < segs->nelts; i++)
-        out = apr_pstrcat(p, out, i ? "/" : "", APR_ARRAY_IDX(segs, i, const char *), NULL);
-    return out;
+    return apr_array_pstrcat(p, segs, '/');
 }
 
 /* CORS (Buildbot's allowed_origins), checked before anything else. Returns
@@ -536,6 +537,84 @@ static int check_origin(request_rec *r)
     return DECLINED;
 }
 
+/* The longest REST pattern has 11 segments: more can only be an invalid
+ * path, answered without splitting a huge request line any further. */
+#define MAX_SEGMENTS 12
+
+static const bbw_route *match_path(request_rec *r, const char *postpath,
+                                   const char **invalid)
+{
+    int bad = 0, nseg = 1;
+    for (const char *c = postpath; c && *c; c++)
+        nseg += *c == '/';
+    if (postpath && nseg > MAX_SEGMENTS) {
+        *invalid = apr_pstrcat(r->pool, "Invalid path: ", postpath, NULL);
+        return NULL;
+    }
+    apr_array_header_t *segs = split_path(r->pool, postpath, &bad);
+    const bbw_route *route = bad ? NULL : bbw_route_match(r->pool, segs);
+    if (!route)
+        *invalid = apr_pstrcat(r->pool, "Invalid path: ", join_segments(r->pool, segs), NULL);
+    return route;
+}
+
+/* Answer from the per-connection response cache if it holds this URL. */
+static int answer_from_cache(bbw_call *c, const char *postpath)
+{
+    request_rec *r = c->r;
+    const char *body, *ctype, *disposition;
+    apr_size_t len;
+    /* "/api/v2" (no postpath) and "/api/v2/" (empty postpath) differ. */
+    c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c" : "p",
+                               postpath ? "/" : "", postpath ? postpath : "",
+                               "?", r->args ? r->args : "", NULL);
+    if (!bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition))
+        return DECLINED;
+    if (!disposition) {
+        cache_headers(r);
+        return send_body(r, ctype, body, len);
+    }
+    /* A download: no Content-Length on HEAD, as when it is computed. */
+    apr_table_setn(r->headers_out, "Content-Disposition", disposition);
+    ap_set_content_type(r, ctype);
+    if (!r->header_only) {
+        ap_set_content_length(r, (apr_off_t)len);
+        ap_rwrite(body, (int)len, r);
+    }
+    return OK;
+}
+
+static int run_endpoint(bbw_call *c, const endpoint_def *def, bbw_kind kind)
+{
+    request_rec *r = c->r;
+    bbw_ep ep = c->route->ep;
+    if (def->raw) {
+        int status = def->raw(c);
+        if (c->error)
+            return send_error(r, c->error->status, c->error->message
+                              ? c->error->message : not_found_message(c, ep));
+        return status;
+    }
+    json_t *result = def->entities(c);
+    if (c->error) {
+        json_decref(result);
+        return send_error(r, c->error->status, c->error->message
+                          ? c->error->message : not_found_message(c, ep));
+    }
+    if (kind == BBW_KIND_COLLECTION) {
+        apr_int64_t total = 0;
+        json_t *items = bbw_pipeline_collection(r->pool, c->spec, result, &total);
+        return send_envelope(c, def->type->plural, items, 1, total);
+    }
+    if (!result)
+        return send_error(r, HTTP_NOT_FOUND, not_found_message(c, ep));
+    bbw_project(c->spec, result);
+    json_t *one = json_array();
+    json_array_append_new(one, result);
+    return send_envelope(c, def->type->plural, one, 0, 0);
+}
+
+/* Buildbot's order of checks: origin, method, path, query, lookup. */
 static int serve_v2(request_rec *r, const char *postpath)
 {
     int cors = check_origin(r);
@@ -549,65 +628,27 @@ static int serve_v2(request_rec *r, const char *postpath)
 
     bbw_call call = { r, r->pool, NULL, NULL, NULL, NULL, NULL };
     bbw_call *c = &call;
+    const char *invalid = NULL;
+    c->route = match_path(r, postpath, &invalid);
+    if (!c->route)
+        return send_error(r, HTTP_NOT_FOUND, invalid);
+
+    c->db = bbw_db_open(r);
+    if (!c->db)
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
     if (bbw_conf_response_cache(bbw_conf(r))) {
-        c->db = bbw_db_open(r);
-        if (!c->db)
-            return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
-        const char *body, *ctype, *disposition;
-        apr_size_t len;
-        /* "/api/v2" (no postpath) and "/api/v2/" (empty postpath) differ. */
-        c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c" : "p",
-                                   postpath ? "/" : "", postpath ? postpath : "",
-                                   "?", r->args ? r->args : "", NULL);
-        if (bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition)) {
-            if (disposition)
-                apr_table_setn(r->headers_out, "Content-Disposition", disposition);
-            else
-                cache_headers(r);
-            return send_body(r, ctype, body, len);
-        }
+        int cached = answer_from_cache(c, postpath);
+        if (cached != DECLINED)
+            return cached;
     }
-    apr_array_header_t *segs = split_path(r->pool, postpath);
-    const bbw_route *route = bbw_route_match(r->pool, segs);
-    if (!route)
-        return send_error(r, HTTP_NOT_FOUND,
-                          apr_pstrcat(r->pool, "Invalid path: ", join_segments(r->pool, segs), NULL));
-    c->route = route;
-    const endpoint_def *def = endpoint_for(route->ep);
-    bbw_kind kind = bbw_ep_kind(route->ep);
+
+    const endpoint_def *def = endpoint_for(c->route->ep);
+    bbw_kind kind = bbw_ep_kind(c->route->ep);
     const bbw_error *qerr = bbw_spec_parse(r->pool, r->args, def->type,
                                            kind == BBW_KIND_COLLECTION, &c->spec);
     if (qerr)
         return send_error(r, qerr->status, qerr->message);
-
-    if (!c->db)
-        c->db = bbw_db_open(r);
-    if (!c->db)
-        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
-
-    if (def->raw) {
-        int status = def->raw(c);
-        if (c->error)
-            return send_error(r, c->error->status,
-                              c->error->status == HTTP_NOT_FOUND && !c->error->message
-                              ? not_found_message(c, route->ep) : c->error->message);
-        return status;
-    }
-    json_t *result = def->entities(c);
-    if (c->error)
-        return send_error(r, c->error->status, c->error->message
-                          ? c->error->message : not_found_message(c, route->ep));
-    if (kind == BBW_KIND_COLLECTION) {
-        apr_int64_t total = 0;
-        json_t *items = bbw_pipeline_collection(r->pool, c->spec, result, &total);
-        return send_envelope(c, def->type->plural, items, 1, total);
-    }
-    if (!result)
-        return send_error(r, HTTP_NOT_FOUND, not_found_message(c, route->ep));
-    bbw_project(c->spec, result);
-    json_t *one = json_array();
-    json_array_append_new(one, result);
-    return send_envelope(c, def->type->plural, one, 0, 0);
+    return run_endpoint(c, def, kind);
 }
 
 static int send_twisted_404(request_rec *r)

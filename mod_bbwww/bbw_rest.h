@@ -36,7 +36,7 @@ apr_int64_t bbw_num(const bbw_call *c, const char *arg);
 const char *bbw_str(const bbw_call *c, const char *arg);
 
 /* Column mapping of a SQL-backed collection: query field → SQL expression.
- * Boolean fields stored as integers are marked so values bind as 0/1. */
+ * Boolean filter values bind as 0/1. */
 typedef struct {
     const char *field;
     const char *column;
@@ -73,6 +73,8 @@ void bbw_sql_in_ints(bbw_buf *sql, apr_array_header_t *params,
 const char *bbw_name_hash(apr_pool_t *p, const char *name);
 
 /* Builds and resolves shared by several families. */
+/* Resolvers return 0 for "unknown"; on a database failure they also set
+ * c->error, so the endpoint's answer becomes a 500. */
 /* Resolve a build from path args (buildid, or builderid/buildername +
  * build_number|number); 0 if unknown. */
 apr_int64_t bbw_resolve_build(bbw_call *c);
@@ -82,7 +84,6 @@ apr_int64_t bbw_resolve_builder(bbw_call *c);
 apr_int64_t bbw_resolve_step(bbw_call *c);
 
 /* Entities embedded elsewhere. */
-json_t *bbw_master_entity(bbw_call *c, apr_int64_t masterid);
 json_t *bbw_sourcestamp_entity(bbw_call *c, apr_int64_t ssid);
 
 /* The entity type an endpoint class answers with. */

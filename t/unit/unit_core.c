@@ -64,6 +64,15 @@ static void json_tests(apr_pool_t *p)
     bbw_buf_init(&b, p, 8);
     bbw_json_write_string(&b, "a\x01\n\"\\\xff", 6);
     check_str(b.data, "\"a\\u0001\\n\\\"\\\\\\ufffd\"", "control chars, quotes, invalid UTF-8");
+    bbw_buf_init(&b, p, 8);
+    bbw_json_write_string(&b, "\xc0\xaf\xed\xa0\x80", 5);
+    check_str(b.data, "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"", "overlong and surrogate bytes");
+    v = json_object();
+    json_object_setn_new_nocheck(v, "a\0b", 3, json_integer(1));
+    json_object_set_new(v, "a", json_integer(2));
+    check_str(bbw_json_dumps(p, v, BBW_JSON_COMPACT, 1), "{\"a\":2,\"a\\u0000b\":1}",
+              "object keys holding NUL bytes");
+    json_decref(v);
 }
 
 static void query_tests(apr_pool_t *p)
