@@ -1,7 +1,8 @@
-# mod_bbwww: `make`, `make test`, `make demo`, `make demo-stop`, `make bench`.
+# mod_bbwww: `make`, `make test`, `make test-asan`, `make demo`, `make demo-stop`,
+# `make bench`.
 include apxs.mk
 
-.PHONY: all install test demo demo-stop bench clean deps unit
+.PHONY: all install test test-asan demo demo-stop bench clean deps unit
 all: module
 
 deps:
@@ -11,6 +12,10 @@ install: deps install-module
 
 test:
 	build/test.sh
+
+# The same suite with the module built with ASan/UBSan (see build/test.sh).
+test-asan:
+	BBW_SANITIZE=1 build/test.sh
 
 demo:
 	build/demo.sh start

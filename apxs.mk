@@ -5,7 +5,21 @@ MODULE_SO  = mod_bbwww/.libs/mod_bbwww.so
 BBW_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g
 BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq
 
-$(MODULE_SO): $(MODULE_SRC) $(wildcard mod_bbwww/*.h) apxs.mk
+# BBW_SANITIZE=1 (make test-asan): the module instrumented by ASan and UBSan.
+# httpd itself is not, so it must run with the ASan runtime preloaded
+# (build/sanitize-httpd). The flags are recorded in mod_bbwww/build.flags:
+# switching between the two builds recompiles everything.
+ifeq ($(BBW_SANITIZE),1)
+BBW_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer
+BBW_LIBS   += -lasan -lubsan
+endif
+BBW_FLAGS_FILE = mod_bbwww/build.flags
+BBW_FLAGS_NOW  = $(BBW_CFLAGS) $(BBW_LIBS)
+ifneq ($(BBW_FLAGS_NOW),$(shell cat $(BBW_FLAGS_FILE) 2>/dev/null))
+$(shell echo '$(BBW_FLAGS_NOW)' >$(BBW_FLAGS_FILE))
+endif
+
+$(MODULE_SO): $(MODULE_SRC) $(wildcard mod_bbwww/*.h) apxs.mk $(BBW_FLAGS_FILE)
 	cd mod_bbwww && $(APXS) -c -o mod_bbwww.la \
 	  $(foreach f,$(BBW_CFLAGS),-Wc,$(f)) -I/usr/include/postgresql \
 	  $(notdir $(MODULE_SRC)) $(BBW_LIBS) >build.log 2>&1 || { cat build.log; exit 1; }
@@ -18,7 +32,7 @@ install-module: $(MODULE_SO)
 	install -m 644 conf/bbwww.load conf/bbwww.conf /etc/apache2/mods-available/
 
 clean-module:
-	rm -rf mod_bbwww/.libs mod_bbwww/*.la mod_bbwww/*.lo mod_bbwww/*.o mod_bbwww/*.slo mod_bbwww/build.log
+	rm -rf mod_bbwww/.libs mod_bbwww/*.la mod_bbwww/*.lo mod_bbwww/*.o mod_bbwww/*.slo mod_bbwww/build.log $(BBW_FLAGS_FILE)
 
 # Unit tests of the httpd-free core (JSON writer, query language, router,
 # CORS), built and run by `make unit` and by `make test`.

@@ -12,7 +12,11 @@
 #
 # Environment: BBW_TEST_USER (bbwtest), BBW_TEST_SCRATCH (/tmp/bbwww-test,
 # the copy of the tree that the unprivileged user owns when run as root),
-# BBW_TEST_PGPORT (54329), BBW_TEST_ENGINES ("sqlite pgsql").
+# BBW_TEST_PGPORT (54329), BBW_TEST_ENGINES ("sqlite pgsql"), BBW_SANITIZE
+# (1 for `make test-asan`: the module built with ASan/UBSan, httpd started by
+# build/sanitize-httpd, and any sanitizer report in work/test/asan-<engine>.*
+# fails the run; BBW_APR_LIBDIR optionally names a pool-debug libapr, see
+# build/sanitize-httpd).
 set -u -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +25,7 @@ scratch=${BBW_TEST_SCRATCH:-/tmp/bbwww-test}
 pg_port=${BBW_TEST_PGPORT:-54329}
 pg_bin=/usr/lib/postgresql/15/bin
 engines=${BBW_TEST_ENGINES:-sqlite pgsql}
+sanitize=${BBW_SANITIZE:-0}
 suite_timeout=300
 
 say() { printf 'test.sh: %s\n' "$*"; }
@@ -32,7 +37,11 @@ outer() {
     local rc
     export BBW_TEST_STARTED=${BBW_TEST_STARTED:-$(date +%s)}
     "$top/build/deps.sh" || die "build/deps.sh"
-    make -C "$top" || die "make"
+    if [ "$sanitize" = 1 ]; then
+        make -C "$top" BBW_SANITIZE=1 || die "make BBW_SANITIZE=1"
+    else
+        make -C "$top" || die "make"
+    fi
     mkdir -p "$top/work"
     say "unit tests of the httpd-free core (ASan/UBSan)"
     make -s -C "$top" unit >"$top/work/unit.tap" 2>&1 || { cat "$top/work/unit.tap"; die "make unit"; }
@@ -56,6 +65,7 @@ outer() {
         chown -R "$test_user:" "$scratch" || die "cannot chown $scratch"
         runuser -u "$test_user" -- env HOME="$scratch" USER="$test_user" \
             LOGNAME="$test_user" BBW_TEST_STARTED="$BBW_TEST_STARTED" \
+            BBW_SANITIZE="$sanitize" \
             bash "$scratch/build/test.sh" --inner "$@"
         rc=$?
     fi
@@ -141,17 +151,35 @@ make_fixtures() {
 # run_suite NAME DRIVER PARAMS [TEST.PL arguments]: one Apache::Test run.
 # Appends its counts to work/test/summary (see summarize).
 run_suite() {
-    local name=$1 driver=$2 params=$3 log rc
+    local name=$1 driver=$2 params=$3 log rc reports ubsan
     shift 3
     log="$top/work/test/suite-$name.log"
     say "running the suite on $name ($driver)"
     rm -f "$top/t/logs/error_log" "$top/t/logs/access_log"
+    if [ "$sanitize" = 1 ]; then
+        rm -f "$top/work/test/asan-$name".*
+        set -- -httpd "$top/build/sanitize-httpd" "$@"
+        export ASAN_OPTIONS="detect_leaks=0:abort_on_error=0:log_path=$top/work/test/asan-$name"
+        export UBSAN_OPTIONS="print_stacktrace=1"
+    fi
     (cd "$top" && BBW_DBD_DRIVER=$driver BBW_DBD_PARAMS=$params \
         timeout --kill-after=10 "$suite_timeout" perl t/TEST.PL "$@") 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     stop_httpd
     [ -f "$top/t/logs/error_log" ] && cp "$top/t/logs/error_log" "$top/work/test/error_log-$name"
     [ "$rc" = 124 ] && say "$name: the suite timed out after ${suite_timeout}s"
+    if [ "$sanitize" = 1 ]; then
+        # ASan writes to its log_path; UBSan ("runtime error:") to stderr,
+        # which is the error_log (t/api/95_error_log.t fails on it too).
+        reports=$(ls "$top/work/test/asan-$name".* 2>/dev/null | wc -l)
+        ubsan=$(grep -c 'runtime error:' "$top/work/test/error_log-$name" 2>/dev/null)
+        say "$name: $reports ASan report file(s) (work/test/asan-$name.*), ${ubsan:-0} UBSan line(s) in error_log-$name"
+        if [ "$reports" != 0 ] || [ "${ubsan:-0}" != 0 ]; then
+            [ "$reports" != 0 ] && head -n 60 "$top/work/test/asan-$name".*
+            grep 'runtime error:' "$top/work/test/error_log-$name" 2>/dev/null | sort | uniq -c | head -n 20
+            [ "$rc" = 0 ] && rc=1
+        fi
+    fi
     summarize "$name" "$log" "$rc"
     return "$rc"
 }

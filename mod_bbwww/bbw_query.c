@@ -32,12 +32,16 @@ int bbw_parse_pyint(const char *s, apr_int64_t *out)
         neg = *s++ == '-';
     if (!isdigit((unsigned char)*s))
         return 0;
+    /* Python's int is unbounded; ours stops at the int64 range (beyond what
+     * any id or timestamp can be), refused rather than wrapped. */
+    const apr_uint64_t max = (apr_uint64_t)APR_INT64_MAX + (apr_uint64_t)neg;
     apr_uint64_t v = 0;
     for (;;) {
         if (isdigit((unsigned char)*s)) {
-            if (v > (APR_UINT64_C(1) << 62))
-                return 0;   /* beyond what any id or timestamp can be */
-            v = v * 10 + (apr_uint64_t)(*s++ - '0');
+            apr_uint64_t d = (apr_uint64_t)(*s++ - '0');
+            if (v > (max - d) / 10)
+                return 0;
+            v = v * 10 + d;
         }
         else if (*s == '_' && isdigit((unsigned char)s[1])) {
             s++;
@@ -50,7 +54,7 @@ int bbw_parse_pyint(const char *s, apr_int64_t *out)
         s++;
     if (*s)
         return 0;
-    *out = neg ? -(apr_int64_t)v : (apr_int64_t)v;
+    *out = neg ? (apr_int64_t)(0 - v) : (apr_int64_t)v;   /* -2^63 included */
     return 1;
 }
 
@@ -437,9 +441,15 @@ static void slice_bounds(apr_int64_t n, const bbw_spec *s, apr_int64_t *start,
 {
     /* Python items[offset : offset + limit] */
     apr_int64_t off = s->has_offset ? s->offset : 0;
-    apr_int64_t lo = off, hi;
+    apr_int64_t lo = off, hi, lim = s->has_limit ? s->limit : 0;
     int open_end = !s->has_limit;
-    hi = off + (s->has_limit ? s->limit : 0);
+    /* offset + limit saturated: past either end it is clamped below anyway */
+    if (lim > 0 && off > APR_INT64_MAX - lim)
+        hi = APR_INT64_MAX;
+    else if (lim < 0 && off < APR_INT64_MIN - lim)
+        hi = APR_INT64_MIN;
+    else
+        hi = off + lim;
     if (lo < 0)
         lo = lo + n < 0 ? 0 : lo + n;
     if (lo > n)

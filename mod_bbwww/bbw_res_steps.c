@@ -246,8 +246,11 @@ static int contents_row(void *baton, const bbw_row *row)
     apr_pool_clear(b->scratch);
     b->error = bbw_logchunk_decode(b->scratch, (int)bbw_cell_int(row, 3),
                                    row->val[2], row->len[2], 0, &text, &len);
-    if (b->error)
+    if (b->error) {
+        /* The message may live in b->scratch, destroyed before it is used. */
+        b->error = apr_pstrdup(b->c->p, b->error);
         return 1;
+    }
     if (bbw_logchunk_slice(text, len, bbw_cell_int(row, 0), bbw_cell_int(row, 1),
                            b->first, b->last, &text, &len) != 0) {
         b->error = "ValueError('substring not found')";    /* Buildbot's text */
@@ -481,8 +484,10 @@ int bbw_raw_log(bbw_call *c)
             apr_pool_clear(dpool);
             error = bbw_logchunk_decode(dpool, ch->compressed, ch->content, ch->len,
                                         0, &text, &len);
-            if (error)
+            if (error) {
+                error = apr_pstrdup(r->pool, error);    /* dpool goes first */
                 break;
+            }
             if (bbw_logchunk_slice(text, len, ch->first_line, ch->last_line,
                                    next, last, &text, &len) != 0) {
                 error = "ValueError('substring not found')";

@@ -81,6 +81,10 @@ static void query_tests(apr_pool_t *p)
     check(bbw_parse_pyint(" +1_000 ", &v) && v == 1000, "int(): spaces, sign, underscore");
     check(bbw_parse_pyint("-1", &v) && v == -1, "int(): negative");
     check(!bbw_parse_pyint("1__0", &v), "int(): double underscore refused");
+    check(bbw_parse_pyint("9223372036854775807", &v) && v == APR_INT64_MAX
+          && bbw_parse_pyint("-9223372036854775808", &v) && v == APR_INT64_MIN
+          && !bbw_parse_pyint("9223372036854775808", &v)
+          && !bbw_parse_pyint("46116860184273879049", &v), "int(): the int64 range, no wrap-around");
     check(!bbw_parse_pyint("", &v) && !bbw_parse_pyint("ten", &v), "int(): empty and words refused");
     check(bbw_is_identifier("a-b.c_1", 50) && !bbw_is_identifier("1abc", 50)
           && !bbw_is_identifier("abc", 2), "identifiers");
@@ -123,6 +127,14 @@ static void query_tests(apr_pool_t *p)
     e = bbw_spec_parse(p, "name__gt=a&offset=-1", &t, 1, &s);
     out = bbw_pipeline_collection(p, s, json_loads(items_json, 0, NULL), &total);
     check(!e && total == 1 && json_array_size(out) == 1, "null never matches gt; negative offset");
+    json_decref(out);
+    e = bbw_spec_parse(p, "offset=9000000000000000000&limit=9000000000000000000", &t, 1, &s);
+    out = bbw_pipeline_collection(p, s, json_loads(items_json, 0, NULL), &total);
+    check(!e && total == 3 && json_array_size(out) == 0, "huge offset+limit: empty, no overflow");
+    json_decref(out);
+    e = bbw_spec_parse(p, "offset=-5&limit=-9223372036854775807", &t, 1, &s);
+    out = bbw_pipeline_collection(p, s, json_loads(items_json, 0, NULL), &total);
+    check(!e && json_array_size(out) == 0, "Python slice [-5:-5-huge] is empty");
     json_decref(out);
     e = bbw_spec_parse(p, "order=name", &t, 1, &s);
     out = bbw_pipeline_collection(p, s, json_loads(items_json, 0, NULL), &total);
