@@ -207,6 +207,7 @@ const bbw_error *bbw_spec_parse(apr_pool_t *p, const char *query,
                                 bbw_spec **out)
 {
     bbw_spec *s = apr_pcalloc(p, sizeof *s);
+    s->total = -1;
     s->fields = apr_array_make(p, 4, sizeof(const bbw_field *));
     s->order = apr_array_make(p, 2, sizeof(bbw_order));
     s->filters = apr_array_make(p, 2, sizeof(bbw_filter));
@@ -484,7 +485,8 @@ json_t *bbw_pipeline_collection(apr_pool_t *p, bbw_spec *s, json_t *items,
             json_array_append(kept, e);
     }
     json_decref(items);
-    *total = (apr_int64_t)json_array_size(kept);
+    /* An endpoint that paged in SQL may know how many items matched. */
+    *total = s->paging_done && s->total >= 0 ? s->total : (apr_int64_t)json_array_size(kept);
 
     int need_sort = 0;
     for (int i = 0; i < s->order->nelts; i++)

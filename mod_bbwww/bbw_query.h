@@ -54,6 +54,7 @@ typedef struct {
     int has_limit, has_offset;
     apr_int64_t limit, offset;
     int paging_done;                /* limit/offset applied in SQL */
+    apr_int64_t total;              /* with paging_done: meta.total if >= 0 */
 } bbw_spec;
 
 /* A REST error: HTTP status and message. */
