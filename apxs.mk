@@ -37,14 +37,14 @@ clean-module:
 # Unit tests of the httpd-free core (JSON writer, query language, router,
 # CORS), built and run by `make unit` and by `make test`.
 UNIT_CORE = mod_bbwww/bbw_json.c mod_bbwww/bbw_query.c mod_bbwww/bbw_router.c mod_bbwww/bbw_cors.c
-t/unit/unit_core: t/unit/unit_core.c $(UNIT_CORE) $(wildcard mod_bbwww/*.h)
+t/unit/unit_core: t/unit/unit_core.c t/unit/tap.h $(UNIT_CORE) $(wildcard mod_bbwww/*.h)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
 	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
 	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
 	  t/unit/unit_core.c $(UNIT_CORE) $$(apr-1-config --link-ld) -laprutil-1 -ljansson
 
 
-t/unit/unit_logchunk: t/unit/unit_logchunk.c mod_bbwww/bbw_logchunk.c mod_bbwww/bbw_json.c $(wildcard mod_bbwww/*.h)
+t/unit/unit_logchunk: t/unit/unit_logchunk.c t/unit/tap.h mod_bbwww/bbw_logchunk.c mod_bbwww/bbw_json.c $(wildcard mod_bbwww/*.h)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
 	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
 	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \

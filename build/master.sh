@@ -133,7 +133,9 @@ cmd_start() {
           return 0
         fi ;;
     esac
-    if [ $i -gt 3 ] && ! pid_alive "$dir/twistd.pid"; then break; fi
+    # Loading can take ~10 s before twistd writes its pid file: give up early
+    # only on a process that started and died.
+    if [ -f "$dir/twistd.pid" ] && ! pid_alive "$dir/twistd.pid"; then break; fi
     sleep 1
     i=$((i + 1))
   done

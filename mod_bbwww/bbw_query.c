@@ -202,6 +202,26 @@ static int field_selected(const bbw_spec *s, const bbw_field *f)
     return 0;
 }
 
+int bbw_spec_wants(const bbw_spec *s, const char *field)
+{
+    if (!s->fields->nelts)
+        return 1;
+    for (int i = 0; i < s->fields->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(s->fields, i, const bbw_field *)->name, field) == 0)
+            return 1;
+    return 0;
+}
+
+int bbw_spec_wants_property(const bbw_spec *s, const char *name)
+{
+    for (int i = 0; i < s->properties->nelts; i++) {
+        const char *p = APR_ARRAY_IDX(s->properties, i, const char *);
+        if (strcmp(p, "*") == 0 || strcmp(p, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 const bbw_error *bbw_spec_parse(apr_pool_t *p, const char *query,
                                 const bbw_etype *t, int is_collection,
                                 bbw_spec **out)

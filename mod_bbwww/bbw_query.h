@@ -73,6 +73,12 @@ const bbw_error *bbw_spec_parse(apr_pool_t *p, const char *query,
                                 const bbw_etype *t, int is_collection,
                                 bbw_spec **out);
 
+/* Will the answer show this field (no field= means every field)? Endpoints
+ * skip loading what the answer does not show. */
+int bbw_spec_wants(const bbw_spec *s, const char *field);
+/* Did property= ask for this property (or for '*')? */
+int bbw_spec_wants_property(const bbw_spec *s, const char *name);
+
 /* Filter lookup for endpoints that consume ("pop") a filter. */
 bbw_filter *bbw_spec_filter(bbw_spec *s, const char *field, bbw_op op);
 

@@ -127,17 +127,6 @@ static apr_int64_t query_int(bbw_call *c, const char *sql, apr_array_header_t *p
     return bbw_cell_null(row, col) ? 0 : bbw_cell_int(row, col);
 }
 
-/* Is `field` among the selected fields (or are all fields selected)? */
-static int field_wanted(const bbw_spec *s, const char *field)
-{
-    if (!s->fields->nelts)
-        return 1;
-    for (int i = 0; i < s->fields->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(s->fields, i, const bbw_field *)->name, field) == 0)
-            return 1;
-    return 0;
-}
-
 /* ---- builds ---- */
 
 #define BUILD_COLS "builds.id, builds.number, builds.builderid, builds.buildrequestid," \
@@ -165,16 +154,7 @@ static json_t *build_from_row(const bbw_row *row)
 typedef struct {
     bbw_call *c;
     apr_hash_t *by_id;          /* buildid → json_t* properties object */
-    int all;                    /* property=* */
 } embed_baton;
-
-static int wanted_property(const bbw_spec *s, const char *name)
-{
-    for (int i = 0; i < s->properties->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(s->properties, i, const char *), name) == 0)
-            return 1;
-    return 0;
-}
 
 static int embed_row(void *baton, const bbw_row *row)
 {
@@ -183,7 +163,7 @@ static int embed_row(void *baton, const bbw_row *row)
         return 0;
     apr_int64_t id = bbw_cell_int(row, 0);
     json_t *props = apr_hash_get(b->by_id, &id, sizeof id);
-    if (!props || (!b->all && !wanted_property(b->c->spec, row->val[1])))
+    if (!props || !bbw_spec_wants_property(b->c->spec, row->val[1]))
         return 0;
     json_t *value = bbw_jparse(row->val[2], row->len[2]);
     if (!value)
@@ -198,12 +178,9 @@ static int embed_properties(bbw_call *c, json_t *builds)
 {
     bbw_spec *s = c->spec;
     size_t n = json_array_size(builds);
-    if (!s->properties->nelts || n == 0 || !field_wanted(s, "properties"))
+    if (!s->properties->nelts || n == 0 || !bbw_spec_wants(s, "properties"))
         return 1;
-    embed_baton b = { c, apr_hash_make(c->p), 0 };
-    for (int i = 0; i < s->properties->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(s->properties, i, const char *), "*") == 0)
-            b.all = 1;
+    embed_baton b = { c, apr_hash_make(c->p) };
     apr_int64_t *ids = apr_palloc(c->p, sizeof *ids * n);
     int nids = 0;
     for (size_t i = 0; i < n; i++) {
@@ -429,7 +406,7 @@ static json_t *property_entity(bbw_call *c, const char *name, json_t *source,
                                const json_t *value)
 {
     json_t *e = json_object();
-    json_object_set_new(e, "name", json_string(name));
+    json_object_set_new(e, "name", json_stringn_nocheck(name, strlen(name)));
     json_object_set_new(e, "source", source);
     json_object_set_new(e, "value",
                         json_string(bbw_json_dumps(c->p, value, BBW_JSON_DEFAULT, 0)));
@@ -481,24 +458,10 @@ static int plist_change_row(void *baton, const bbw_row *row)
     json_t *vs = bbw_jparse(row->val[1], row->len[1]);
     if (!vs)
         return 0;
-    const json_t *value = vs;
-    json_t *keyname = NULL;
-    if (json_is_array(vs) && json_array_size(vs) == 2) {
-        json_t *s = json_array_get(vs, 1);
-        if (json_is_string(s) && strcmp(json_string_value(s), "Change") == 0)
-            value = json_array_get(vs, 0);
-    }
-    else if (json_is_object(vs) && json_object_size(vs) == 2) {
-        /* unpacking a dict yields its keys */
-        void *it = json_object_iter(vs);
-        const char *k0 = json_object_iter_key(it);
-        const char *k1 = json_object_iter_key(json_object_iter_next(vs, it));
-        if (strcmp(k1, "Change") == 0)
-            value = keyname = json_string(k0);
-    }
+    json_t *value = bbw_change_property_value(vs);
     json_array_append_new(b->list, property_entity(b->c, row->val[0],
                                                    json_string("Change"), value));
-    json_decref(keyname);
+    json_decref(value);
     json_decref(vs);
     return 0;
 }

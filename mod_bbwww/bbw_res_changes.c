@@ -143,17 +143,6 @@ static int collect_int(void *baton, const bbw_row *row)
 
 /* Is this field part of the response? (Filters and order keys can only
  * name selected fields, so an unselected field is never looked at.) */
-static int wants(const bbw_call *c, const char *field)
-{
-    const apr_array_header_t *f = c->spec->fields;
-    if (!f->nelts)
-        return 1;
-    for (int i = 0; i < f->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(f, i, const bbw_field *)->name, field) == 0)
-            return 1;
-    return 0;
-}
-
 /* ---- sourcestamps (and their patches) ---- */
 
 #define SS_SELECT "SELECT sourcestamps.id, sourcestamps.revision, sourcestamps.branch," \
@@ -358,6 +347,28 @@ static int change_file_row(void *baton, const bbw_row *row)
     return 0;
 }
 
+json_t *bbw_change_property_value(json_t *v)
+{
+    /* Python unpacks any 2-item iterable: a list [value, "Change"], or an
+     * object whose two keys are (value, "Change"). */
+    if (json_is_array(v) && json_array_size(v) == 2) {
+        json_t *src = json_array_get(v, 1);
+        if (json_is_string(src) && json_string_length(src) == 6
+            && memcmp(json_string_value(src), "Change", 6) == 0)
+            return json_incref(json_array_get(v, 0));
+    }
+    else if (json_is_object(v) && json_object_size(v) == 2) {
+        void *it = json_object_iter(v);
+        const char *k1 = json_object_iter_key(it);
+        size_t n1 = json_object_iter_key_len(it);
+        it = json_object_iter_next(v, it);
+        if (json_object_iter_key_len(it) == 6
+            && memcmp(json_object_iter_key(it), "Change", 6) == 0)
+            return json_stringn_nocheck(k1, n1);
+    }
+    return json_incref(v);
+}
+
 /* change_properties: [value, "Change"] → value; any other JSON is the value
  * itself; undecodable rows are skipped. The source is always "Change". */
 static int change_prop_row(void *baton, const bbw_row *row)
@@ -367,26 +378,7 @@ static int change_prop_row(void *baton, const bbw_row *row)
     json_t *v = rec && row->val[1] ? bbw_jparse(row->val[2], row->len[2]) : NULL;
     if (!v)
         return 0;
-    /* Python unpacks any 2-item iterable: a list [value, "Change"], or an
-     * object whose two keys are (value, "Change"). */
-    json_t *value = NULL;
-    if (json_is_array(v) && json_array_size(v) == 2) {
-        json_t *src = json_array_get(v, 1);
-        if (json_is_string(src) && json_string_length(src) == 6
-            && memcmp(json_string_value(src), "Change", 6) == 0)
-            value = json_incref(json_array_get(v, 0));
-    }
-    else if (json_is_object(v) && json_object_size(v) == 2) {
-        void *it = json_object_iter(v);
-        const char *k1 = json_object_iter_key(it);
-        size_t n1 = json_object_iter_key_len(it);
-        it = json_object_iter_next(v, it);
-        if (json_object_iter_key_len(it) == 6
-            && memcmp(json_object_iter_key(it), "Change", 6) == 0)
-            value = json_stringn_nocheck(k1, n1);
-    }
-    if (!value)
-        value = json_incref(v);
+    json_t *value = bbw_change_property_value(v);
     json_decref(v);
     json_t *key = bbw_jstr(row, 1);
     json_object_setn_new_nocheck(json_object_get(rec->obj, "properties"),
@@ -420,13 +412,13 @@ static json_t *fetch_changes(bbw_call *c, const apr_array_header_t *ids)
 
     /* Embedded parts the response does not show are not loaded. */
     static const apr_array_header_t none = { NULL, 0, 0, 0, NULL };
-    int with_ss = wants(c, "sourcestamp");
+    int with_ss = bbw_spec_wants(c->spec, "sourcestamp");
     ss_set ss = { NULL, NULL, NULL };
     if (each_in(c, CH_SELECT " WHERE changeid IN ", "", want.ids, change_row, &l) != APR_SUCCESS
         || each_in(c, "SELECT changeid, filename FROM change_files WHERE changeid IN ", "",
-                   wants(c, "files") ? l.found.ids : &none, change_file_row, &l) != APR_SUCCESS
+                   bbw_spec_wants(c->spec, "files") ? l.found.ids : &none, change_file_row, &l) != APR_SUCCESS
         || each_in(c, "SELECT changeid, property_name, property_value FROM change_properties"
-                   " WHERE changeid IN ", "", wants(c, "properties") ? l.found.ids : &none,
+                   " WHERE changeid IN ", "", bbw_spec_wants(c->spec, "properties") ? l.found.ids : &none,
                    change_prop_row, &l) != APR_SUCCESS
         || load_sourcestamps(c, with_ss ? l.ssids.ids : &none, &ss) != APR_SUCCESS) {
         release_changes(&l);
@@ -893,7 +885,7 @@ static json_t *fetch_buildsets(bbw_call *c, const char *sql, apr_array_header_t 
     ids_init(&l.ssids, c->p);
     ss_set ss;
     if (bbw_db_each(c->db, sql, params, bs_row, &l) != APR_SUCCESS
-        || (wants(c, "sourcestamps")
+        || (bbw_spec_wants(c->spec, "sourcestamps")
             && each_in(c, "SELECT buildsetid, sourcestampid FROM buildset_sourcestamps"
                        " WHERE buildsetid IN ", " ORDER BY buildsetid, sourcestampid",
                        l.ids.ids, bs_link_row, &l) != APR_SUCCESS)
@@ -993,19 +985,8 @@ typedef struct {
     apr_pool_t *p;
     apr_hash_t *props;      /* bsid → json_t* object (owned by holder) */
     json_t *holder;
-    const apr_array_header_t *names;
-    int all;
+    const bbw_spec *spec;   /* which properties property= asked for */
 } bsprop_load;
-
-static int wanted_property(const bsprop_load *l, const char *name)
-{
-    if (l->all)
-        return 1;
-    for (int i = 0; i < l->names->nelts; i++)
-        if (strcmp(APR_ARRAY_IDX(l->names, i, const char *), name) == 0)
-            return 1;
-    return 0;
-}
 
 /* Python's tuple() of a decoded JSON value: a list as is, a string's
  * characters, an object's keys; NULL for scalars (Buildbot: 500). */
@@ -1042,7 +1023,7 @@ static json_t *py_tuple(json_t *v)
 static int bsprop_row(void *baton, const bbw_row *row)
 {
     bsprop_load *l = baton;
-    if (!row->val[1] || strlen(row->val[1]) != row->len[1] || !wanted_property(l, row->val[1]))
+    if (!row->val[1] || strlen(row->val[1]) != row->len[1] || !bbw_spec_wants_property(l->spec, row->val[1]))
         return 0;
     json_t *v = py_tuple(bbw_jparse(row->val[2], row->len[2]));
     if (!v)
@@ -1065,9 +1046,7 @@ static int embed_buildset_properties(bbw_call *c, json_t *items, const id_list *
     const apr_array_header_t *names = c->spec->properties;
     if (!names->nelts || !json_array_size(items))
         return 1;
-    bsprop_load l = { c->p, apr_hash_make(c->p), json_array(), names, 0 };
-    for (int i = 0; i < names->nelts; i++)
-        l.all |= strcmp(APR_ARRAY_IDX(names, i, const char *), "*") == 0;
+    bsprop_load l = { c->p, apr_hash_make(c->p), json_array(), c->spec };
     if (each_in(c, "SELECT buildsetid, property_name, property_value FROM buildset_properties"
                 " WHERE buildsetid IN ", "", bsids->ids, bsprop_row, &l) != APR_SUCCESS) {
         json_decref(l.holder);

@@ -83,6 +83,10 @@ apr_int64_t bbw_resolve_builder(bbw_call *c);
 /* Resolve a step id from stepid or build + step_name/step_number. */
 apr_int64_t bbw_resolve_step(bbw_call *c);
 
+/* The value of a change property from its decoded JSON ([value, "Change"],
+ * or a bare value in older data). Returns a new reference. */
+json_t *bbw_change_property_value(json_t *decoded);
+
 /* Entities embedded elsewhere. */
 json_t *bbw_sourcestamp_entity(bbw_call *c, apr_int64_t ssid);
 

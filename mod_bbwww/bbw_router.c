@@ -214,13 +214,14 @@ static int count_segments(const char *pattern)
 const bbw_route *bbw_route_match(apr_pool_t *p, apr_array_header_t *segments)
 {
     int nseg = segments->nelts;
+    bbw_route *r = apr_palloc(p, sizeof *r);
+    r->args = apr_array_make(p, 6, sizeof(bbw_arg));
     for (int i = 0; i < NROUTES; i++) {
         if (count_segments(routes[i].pattern) != nseg)
             continue;
-        bbw_route *r = apr_palloc(p, sizeof *r);
         r->ep = routes[i].ep;
         r->pattern = routes[i].pattern;
-        r->args = apr_array_make(p, 4, sizeof(bbw_arg));
+        apr_array_clear(r->args);   /* left over from a candidate that failed */
         const char *pat = routes[i].pattern + 1;
         int ok = 1;
         for (int s = 0; s < nseg && ok; s++) {

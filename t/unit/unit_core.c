@@ -8,24 +8,7 @@
 #include <apr_general.h>
 #include <stdio.h>
 #include <string.h>
-
-static int tests, failures;
-
-static void check(int ok, const char *name)
-{
-    tests++;
-    if (!ok)
-        failures++;
-    printf("%sok %d - %s\n", ok ? "" : "not ", tests, name);
-}
-
-static void check_str(const char *got, const char *want, const char *name)
-{
-    int ok = strcmp(got, want) == 0;
-    check(ok, name);
-    if (!ok)
-        printf("# got:  %s\n# want: %s\n", got, want);
-}
+#include "tap.h"
 
 static const char *real(apr_pool_t *p, double d)
 {

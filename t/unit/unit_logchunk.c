@@ -9,16 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-
-static int tests, failures;
-
-static void check(int ok, const char *name)
-{
-    tests++;
-    if (!ok)
-        failures++;
-    printf("%sok %d - %s\n", ok ? "" : "not ", tests, name);
-}
+#include "tap.h"
 
 static int prefix(const char *s, const char *p)
 {
