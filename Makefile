@@ -27,4 +27,4 @@ bench:
 	build/bench.sh
 
 clean: clean-module
-	rm -rf t/unit/unit_core t/unit/unit_logchunk t/logs t/htdocs/index.html t/conf/httpd.conf t/conf/apache_test_config.pm t/conf/extra.conf t/conf/modperl_inc.pl t/conf/modperl_startup.pl
+	rm -rf t/unit/unit_core t/unit/unit_logchunk t/unit/unit_authz t/unit/unit_pyjson t/logs t/htdocs/index.html t/conf/httpd.conf t/conf/apache_test_config.pm t/conf/extra.conf t/conf/modperl_inc.pl t/conf/modperl_startup.pl

@@ -3,7 +3,7 @@ APXS      ?= /usr/bin/apxs
 MODULE_SRC = $(sort $(wildcard mod_bbwww/*.c))
 MODULE_SO  = mod_bbwww/.libs/mod_bbwww.so
 BBW_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g
-BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq
+BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq -lldap -llber -lcurl -lpcre2-8
 
 # BBW_SANITIZE=1 (make test-asan): the module instrumented by ASan and UBSan.
 # httpd itself is not, so it must run with the ASan runtime preloaded
@@ -51,6 +51,21 @@ t/unit/unit_logchunk: t/unit/unit_logchunk.c t/unit/tap.h mod_bbwww/bbw_logchunk
 	  t/unit/unit_logchunk.c mod_bbwww/bbw_logchunk.c mod_bbwww/bbw_json.c \
 	  $$(apr-1-config --link-ld) -laprutil-1 -ljansson -lz -lbz2 -llz4
 
-unit: t/unit/unit_core t/unit/unit_logchunk
+t/unit/unit_authz: t/unit/unit_authz.c t/unit/tap.h mod_bbwww/bbw_authz.c mod_bbwww/bbw_authz.h
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
+	  t/unit/unit_authz.c mod_bbwww/bbw_authz.c \
+	  $$(apr-1-config --link-ld) -ljansson -lpcre2-8
+
+t/unit/unit_pyjson: t/unit/unit_pyjson.c t/unit/tap.h mod_bbwww/bbw_pyjson.c mod_bbwww/bbw_pyjson.h
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
+	  t/unit/unit_pyjson.c mod_bbwww/bbw_pyjson.c $$(apr-1-config --link-ld)
+
+unit: t/unit/unit_core t/unit/unit_logchunk t/unit/unit_authz t/unit/unit_pyjson
 	t/unit/unit_core
 	t/unit/unit_logchunk
+	t/unit/unit_authz
+	t/unit/unit_pyjson

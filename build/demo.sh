@@ -37,8 +37,39 @@ share_db_with_httpd() {
   fi
 }
 
+# Who may do what in the demo (README "make demo"): admin may control
+# everything, dev may force and rebuild lint and stop the builds it started,
+# everyone else reads. Passwords are hashed by Apache's htpasswd.
+write_identity_conf() {
+  if [ ! -f "$DEMO/htpasswd" ]; then
+    htpasswd -cbB "$DEMO/htpasswd" admin admin-demo >/dev/null 2>&1
+    htpasswd -bB "$DEMO/htpasswd" dev dev-demo >/dev/null 2>&1
+  fi
+  cat >"$DEMO/conf.d/identity.conf" <<EOF
+# Written by build/demo.sh: login, authz and control for the demo.
+BuildbotMaster http://127.0.0.1:$MASTER_WEB_PORT/
+BuildbotAuth HTPasswdAuth
+BuildbotTitle "mod_bbwww demo"
+<Location "/auth/login">
+    AuthType Basic
+    AuthName buildbot
+    AuthBasicProvider file
+    AuthUserFile "$DEMO/htpasswd"
+    Require valid-user
+</Location>
+BuildbotRolesFromUsername admins admin
+BuildbotRolesFromUsername developers dev
+BuildbotRolesFromOwner owner
+BuildbotAllow ForceBuild developers builder=lint defaultDeny=false
+BuildbotAllow RebuildBuild developers builder=lint defaultDeny=false
+BuildbotAllow StopBuild owner defaultDeny=false
+BuildbotAllow AnyControlEndpoint admins
+EOF
+}
+
 start_httpd() {
   mkdir -p "$DEMO/logs" "$DEMO/run" "$DEMO/conf.d"
+  write_identity_conf
   "$ROOT/build/httpd-conf.sh" "$DEMO/httpd.conf" \
     SERVER_ROOT="$DEMO" LISTEN="127.0.0.1:$HTTPD_PORT" \
     MODULE_SO="$ROOT/mod_bbwww/.libs/mod_bbwww.so" \
@@ -108,6 +139,9 @@ mod_bbwww demo is up:
   http://127.0.0.1:$HTTPD_PORT/   mod_bbwww (Apache, reading $DB)
   http://127.0.0.1:$MASTER_WEB_PORT/   the Buildbot master itself (REST API at /api/v2)
 Builds of unit-tests, lint and docs start about every minute.
+Log in at http://127.0.0.1:$HTTPD_PORT/auth/login as admin/admin-demo (may force,
+stop and rebuild anything) or dev/dev-demo (may force and rebuild lint, stop
+its own builds); anonymous visitors read only. See README, "make demo".
 Logs: $DEMO/logs/, $MASTER_DIR/twistd.log, $WORKER_DIR/twistd.log
 stop with: make demo-stop
 EOF

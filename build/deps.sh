@@ -7,7 +7,8 @@ PKGS="apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev \
  zlib1g-dev libbz2-dev liblz4-dev libapache2-mod-perl2 libwww-perl libjson-perl \
  libdbd-sqlite3-perl libdbd-pg-perl \
  buildbot buildbot-worker python3-psycopg2 python3-lz4 postgresql sqlite3 wrk curl \
- gcc make procps libsqlite3-dev libpq-dev liblz4-dev"
+ gcc make procps libsqlite3-dev libpq-dev liblz4-dev \
+ libpcre2-dev libcurl4-openssl-dev slapd ldap-utils"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -24,6 +24,9 @@ test_user=${BBW_TEST_USER:-bbwtest}
 scratch=${BBW_TEST_SCRATCH:-/tmp/bbwww-test}
 pg_port=${BBW_TEST_PGPORT:-54329}
 pg_bin=/usr/lib/postgresql/15/bin
+ldap_port=${BBW_TEST_LDAPPORT:-54389}
+live_web=${BBW_TEST_LIVE_WEBPORT:-8661}
+live_pb=${BBW_TEST_LIVE_PBPORT:-9661}
 engines=${BBW_TEST_ENGINES:-sqlite pgsql}
 sanitize=${BBW_SANITIZE:-0}
 suite_timeout=300
@@ -100,8 +103,52 @@ stop_postgres() {
     pg_dir=""
 }
 
+live_dir=""
+slapd_dir=""
+
+# The real master + worker of t/live/*.t, on a database of their own.
+start_live_master() {
+    live_dir="$top/work/test/live"
+    "$top/build/master.sh" stop "$live_dir/master" >/dev/null 2>&1
+    "$top/build/master.sh" worker-stop "$live_dir/worker" >/dev/null 2>&1
+    rm -rf "$live_dir" && mkdir -p "$live_dir" || die "mkdir $live_dir"
+    say "live master: web 127.0.0.1:$live_web, pb 127.0.0.1:$live_pb"
+    "$top/build/master.sh" create "$live_dir/master" "sqlite:///$live_dir/state.sqlite" \
+        "$live_web" "$live_pb" >"$live_dir/setup.log" 2>&1 &&
+        cp "$top/t/live/master-extra.cfg" "$live_dir/master/extra.cfg" &&
+        "$top/build/master.sh" start "$live_dir/master" >>"$live_dir/setup.log" 2>&1 &&
+        "$top/build/master.sh" worker-create "$live_dir/worker" "$live_pb" live-worker \
+            live-worker-pass >>"$live_dir/setup.log" 2>&1 &&
+        "$top/build/master.sh" worker-start "$live_dir/worker" >>"$live_dir/setup.log" 2>&1 ||
+        { cat "$live_dir/setup.log"; die "the live master did not start"; }
+    export BBW_LIVE_DB="$live_dir/state.sqlite" BBW_MASTER_PORT="$live_web"
+}
+
+stop_live_master() {
+    [ -n "$live_dir" ] || return 0
+    "$top/build/master.sh" worker-stop "$live_dir/worker" >/dev/null 2>&1
+    "$top/build/master.sh" stop "$live_dir/master" >/dev/null 2>&1
+    live_dir=""
+}
+
+start_slapd() {
+    slapd_dir="$top/work/test/slapd"
+    "$top/build/slapd.sh" stop "$slapd_dir" >/dev/null 2>&1
+    "$top/build/slapd.sh" start "$slapd_dir" "$ldap_port" >"$top/work/test/slapd.log" 2>&1 ||
+        { cat "$top/work/test/slapd.log"; die "slapd did not start"; }
+    export BBW_LDAP_PORT="$ldap_port"
+}
+
+stop_slapd() {
+    [ -n "$slapd_dir" ] || return 0
+    "$top/build/slapd.sh" stop "$slapd_dir" >/dev/null 2>&1
+    slapd_dir=""
+}
+
 cleanup() {
     stop_httpd
+    stop_live_master
+    stop_slapd
     stop_postgres
 }
 
@@ -213,14 +260,21 @@ inner() {
     step=$(date +%s)
     case " $engines " in *" pgsql "*) start_postgres ;; esac
     make_fixtures
+    start_slapd
+    start_live_master
     say "databases ready in $(( $(date +%s) - step ))s"
 
     perl t/TEST.PL -clean >/dev/null 2>&1
+    # The live tests (a real master and worker) run once, with the SQLite
+    # suite; the REST and identity tests run on both engines.
+    local first=(t/api t/live) rest=(t/api)
+    [ $# -gt 0 ] && first=("$@") && rest=("$@")
     case " $engines " in *" sqlite "*)
-        run_suite sqlite sqlite3 "$top/work/test/state.sqlite" "$@" || overall=1
+        run_suite sqlite sqlite3 "$top/work/test/state.sqlite" "${first[@]}" || overall=1
+        first=("${rest[@]}")
     esac
     case " $engines " in *" pgsql "*)
-        run_suite pgsql pgsql "host=127.0.0.1 port=$pg_port user=postgres dbname=bbw" "$@" || overall=1
+        run_suite pgsql pgsql "host=127.0.0.1 port=$pg_port user=postgres dbname=bbw" "${first[@]}" || overall=1
     esac
     cleanup
 

@@ -19,6 +19,12 @@ extern module AP_MODULE_DECLARE_DATA bbwww_module;
 #define BBWLOGNO(n) "BBW" #n ": "
 
 
+/* Owned by their own files; the dir conf only holds pointers, inherited
+ * whole by a <Location> that says nothing about them. */
+typedef struct bbw_authz bbw_authz;             /* bbw_authz.h */
+typedef struct bbw_ldap_conf bbw_ldap_conf;     /* bbw_ldap.h */
+typedef struct bbw_avatar_conf bbw_avatar_conf; /* bbw_avatar.h */
+
 typedef struct {
     const char *mount;              /* the <Location> path the module serves */
     const char *buildbot_url;       /* BuildbotURL, ends in '/' */
@@ -27,6 +33,20 @@ typedef struct {
     int rest_minimum_version;       /* -1 = unset */
     apr_array_header_t *allowed_origins;    /* glob patterns; NULL = unset */
     int response_cache;             /* -1 = unset (on) */
+    /* Identity and control (bbw_session.c, bbw_auth.c, bbw_control.c). */
+    const char *master_url;         /* BuildbotMaster, ends in '/'; "" = none */
+    int cookie_expiration;          /* seconds; -1 = unset (7 days) */
+    const char *auth_name;          /* BuildbotAuth descriptor name */
+    int auth_autologin;             /* -1 = unset */
+    const char *remote_user_header; /* BuildbotRemoteUserHeader */
+    void *remote_user_regex;        /* ap_regex_t * */
+    const char *remote_user_pattern;
+    apr_array_header_t *user_info_env;  /* bbw_env_map, BuildbotUserInfoEnv */
+    const char *title, *title_url;  /* BuildbotTitle, BuildbotTitleURL */
+    int ws_ping_interval;           /* -1 = unset */
+    bbw_authz *authz;
+    bbw_ldap_conf *ldap;
+    bbw_avatar_conf *avatar;
 } bbw_dir_conf;
 
 /* Configuration (bbw_config.c). */

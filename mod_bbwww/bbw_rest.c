@@ -2,6 +2,9 @@
  * the shared helpers endpoint files use. */
 #include "bbw_rest.h"
 #include "bbw_cors.h"
+#include "bbw_access.h"
+#include "bbw_control.h"
+#include "bbw_session.h"
 
 #include <apr_sha1.h>
 #include <apr_strings.h>
@@ -507,7 +510,7 @@ static int check_origin(request_rec *r)
 {
     const char *origin = apr_table_get(r->headers_in, "Origin");
     apr_table_mergen(r->headers_out, "Vary", "Origin");
-    if (!origin)
+    if (!origin || !*origin)            /* Buildbot tests the value's truth */
         return DECLINED;
     if (!bbw_origin_allowed(bbw_conf_allowed_origins(r, bbw_conf(r)), origin)) {
         if (r->method_number == M_POST) {
@@ -559,13 +562,13 @@ static const bbw_route *match_path(request_rec *r, const char *postpath,
 }
 
 /* Answer from the per-connection response cache if it holds this URL. */
-static int answer_from_cache(bbw_call *c, const char *postpath)
+static int answer_from_cache(bbw_call *c, const char *postpath, const char *view_key)
 {
     request_rec *r = c->r;
     const char *body, *ctype, *disposition;
     apr_size_t len;
     /* "/api/v2" (no postpath) and "/api/v2/" (empty postpath) differ. */
-    c->cache_key = apr_pstrcat(r->pool, wants_compact(r) ? "c" : "p",
+    c->cache_key = apr_pstrcat(r->pool, view_key, wants_compact(r) ? "c" : "p",
                                postpath ? "/" : "", postpath ? postpath : "",
                                "?", r->args ? r->args : "", NULL);
     if (!bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition))
@@ -614,40 +617,103 @@ static int run_endpoint(bbw_call *c, const endpoint_def *def, bbw_kind kind)
     return send_envelope(c, def->type->plural, one, 0, 0);
 }
 
-/* Buildbot's order of checks: origin, method, path, query, lookup. */
+/* Buildbot's authz for reads: GET and HEAD judged alike (Buildbot counts
+ * HEAD as a control action). Before the path is resolved, so a forbidden
+ * unknown path is 403 like a forbidden known one. DECLINED = allowed. */
+static int check_read_access(bbw_call *c, json_t *user)
+{
+    const char *deny_role = NULL;
+    if (bbw_access_check(c->r, c->db, c->route, c->r->method, NULL, user, &deny_role))
+        return DECLINED;
+    return send_error(c->r, HTTP_FORBIDDEN,
+                      apr_psprintf(c->r->pool, "you need to have role '%s'",
+                                   deny_role ? deny_role : ""));
+}
+
+static int is_forcescheduler_read(bbw_ep ep)
+{
+    return ep == EP_FORCESCHEDULER || ep == EP_FORCESCHEDULERS;
+}
+
+/* What a hidden parent looks like: an unknown one. */
+static int answer_hidden(bbw_call *c, const endpoint_def *def, bbw_kind kind)
+{
+    if (kind != BBW_KIND_COLLECTION)
+        return send_error(c->r, HTTP_NOT_FOUND, not_found_message(c, c->route->ep));
+    return send_envelope(c, def->type->plural, json_array(), 1, 0);
+}
+
+/* Buildbot's order of checks: origin, method, authz, path, query, lookup. */
 static int serve_v2(request_rec *r, const char *postpath)
 {
     int cors = check_origin(r);
     if (cors != DECLINED)
         return cors;
-    if (r->method_number == M_POST)
-        return send_error(r, HTTP_SERVICE_UNAVAILABLE,
-                          "control calls are not available: no Buildbot master configured");
+    const char *invalid = NULL;
+    if (r->method_number == M_POST) {
+        const bbw_route *route = match_path(r, postpath, &invalid);
+        return bbw_control_rpc(r, route, invalid, postpath);
+    }
     if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
         return send_error(r, HTTP_BAD_REQUEST, "invalid HTTP method");
 
+    const bbw_dir_conf *conf = bbw_conf(r);
     bbw_call call = { r, r->pool, NULL, NULL, NULL, NULL, NULL };
     bbw_call *c = &call;
-    const char *invalid = NULL;
     c->route = match_path(r, postpath, &invalid);
+    json_t *user = conf->authz || conf->remote_user_header ? bbw_session_user(r) : NULL;
+    if (conf->authz) {
+        c->db = bbw_db_open(r);
+        if (!c->db)
+            return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
+        int denied = check_read_access(c, user);
+        if (denied != DECLINED)
+            return denied;
+    }
     if (!c->route)
         return send_error(r, HTTP_NOT_FOUND, invalid);
+    if (is_forcescheduler_read(c->route->ep)) {
+        int forwarded = bbw_control_forward_get(r, postpath);
+        if (forwarded != DECLINED)
+            return forwarded;
+    }
 
-    c->db = bbw_db_open(r);
+    if (!c->db)
+        c->db = bbw_db_open(r);
     if (!c->db)
         return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
-    if (bbw_conf_response_cache(bbw_conf(r))) {
-        int cached = answer_from_cache(c, postpath);
+    const endpoint_def *def = endpoint_for(c->route->ep);
+    bbw_kind kind = bbw_ep_kind(c->route->ep);
+    apr_array_header_t *hidden = NULL;
+    const char *view_key = "";
+    if (bbw_access_restricts_view(r)) {
+        if (!user)
+            user = bbw_session_user(r);
+        hidden = bbw_access_hidden_builders(r, c->db, user);
+        view_key = bbw_access_view_key(r, c->db, user);
+        int parent_hidden = bbw_visibility_parent_hidden(c, hidden);
+        if (c->error)
+            return send_error(r, c->error->status, c->error->message);
+        if (parent_hidden) {
+            const bbw_error *qerr = bbw_spec_parse(r->pool, r->args, def->type,
+                                                   kind == BBW_KIND_COLLECTION, &c->spec);
+            return qerr ? send_error(r, qerr->status, qerr->message) : answer_hidden(c, def, kind);
+        }
+    }
+    if (bbw_conf_response_cache(conf)) {
+        int cached = answer_from_cache(c, postpath, view_key);
         if (cached != DECLINED)
             return cached;
     }
 
-    const endpoint_def *def = endpoint_for(c->route->ep);
-    bbw_kind kind = bbw_ep_kind(c->route->ep);
     const bbw_error *qerr = bbw_spec_parse(r->pool, r->args, def->type,
                                            kind == BBW_KIND_COLLECTION, &c->spec);
     if (qerr)
         return send_error(r, qerr->status, qerr->message);
+    if (hidden && kind == BBW_KIND_COLLECTION && !bbw_visibility_filter(c, def->type, hidden))
+        return answer_hidden(c, def, kind);
+    if (c->error)
+        return send_error(r, c->error->status, c->error->message);
     return run_endpoint(c, def, kind);
 }
 

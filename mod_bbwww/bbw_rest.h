@@ -93,6 +93,14 @@ json_t *bbw_sourcestamp_entity(bbw_call *c, apr_int64_t ssid);
 /* The entity type an endpoint class answers with. */
 const bbw_etype *bbw_ep_etype(bbw_ep ep);
 
+/* Read-level restriction (bbw_visibility.c). hidden: builder ids the user
+ * may not see (bbw_access_hidden_builders). Is the path below a hidden
+ * builder, build, step, log, build request or change? */
+int bbw_visibility_parent_hidden(bbw_call *c, const apr_array_header_t *hidden);
+/* Add the filters that drop hidden entities from a collection of type;
+ * 0 when nothing of that type can be shown at all. */
+int bbw_visibility_filter(bbw_call *c, const bbw_etype *type, const apr_array_header_t *hidden);
+
 /* Entity types. */
 extern const bbw_etype bbw_t_builder, bbw_t_build, bbw_t_step, bbw_t_log,
     bbw_t_logchunk, bbw_t_change, bbw_t_sourcestamp, bbw_t_buildset,

@@ -3,6 +3,11 @@
  * handles what. */
 #define BBW_MODULE_MAIN
 #include "bbw.h"
+#include "bbw_auth.h"
+#include "bbw_avatar.h"
+#include "bbw_control.h"
+#include "bbw_frontend.h"
+#include "bbw_session.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -40,6 +45,8 @@ static int index_page(request_rec *r)
         "<li><a href=\"api/v2/buildrequests?complete=false\">pending build requests</a></li>\n"
         "<li><a href=\"api/v2/masters\">masters</a></li>\n"
         "<li><a href=\"api\">API versions</a></li>\n"
+        "<li><a href=\"config\">this site's configuration and who you are</a></li>\n"
+        "<li><a href=\"auth/login\">log in</a> / <a href=\"auth/logout\">log out</a></li>\n"
         "</ul></body></html>\n";
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_set_content_length(r, sizeof page - 1);
@@ -57,14 +64,29 @@ static int bbw_handler(request_rec *r)
         return DECLINED;
     if (strcmp(rel, "api") == 0 || strncmp(rel, "api/", 4) == 0)
         return bbw_rest_handler(r, rel);
+    if (strcmp(rel, "config") == 0)
+        return bbw_frontend_config_handler(r);
+    if (strcmp(rel, "auth") == 0 || strncmp(rel, "auth/", 5) == 0)
+        return bbw_auth_handler(r, rel[4] ? rel + 5 : NULL);
+    if (strcmp(rel, "avatar") == 0)
+        return bbw_avatar_handler(r);
+    if (strcmp(rel, "ws") == 0)
+        return bbw_control_ws(r);
     if (*rel == '\0' && (r->method_number == M_GET))
         return index_page(r);
     return DECLINED;
 }
 
+static void bbw_child_init(apr_pool_t *p, server_rec *s)
+{
+    bbw_session_child_init(p);
+}
+
 static void bbw_register_hooks(apr_pool_t *p)
 {
     ap_hook_handler(bbw_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(bbw_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    bbw_control_register(p);
 }
 
 AP_DECLARE_MODULE(bbwww) = {

@@ -7,7 +7,7 @@
 #
 # e.g. t/interop/run.sh work/test/state.sqlite http://127.0.0.1:8529/ -v
 #
-# The master listens on 127.0.0.1:8541 (web) and 9541 (PB), overridable with
+# The master listens on 127.0.0.1:8671 (web) and 9671 (PB), overridable with
 # BBW_INTEROP_WEBPORT / BBW_INTEROP_PBPORT. It is always stopped at the end.
 #
 # A starting master "housekeeps" every other master whose last_active is
@@ -28,8 +28,8 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 PY=/usr/bin/python3
-web_port=${BBW_INTEROP_WEBPORT:-8541}
-pb_port=${BBW_INTEROP_PBPORT:-9541}
+web_port=${BBW_INTEROP_WEBPORT:-8671}
+pb_port=${BBW_INTEROP_PBPORT:-9671}
 
 say() { printf 'interop: %s\n' "$*" >&2; }
 fail() { printf 'interop: %s\n' "$*" >&2; exit 2; }

@@ -1,5 +1,6 @@
 # The error_log of this run holds no unexpected lines: nothing at error level
-# or above, no crash of a child, no AddressSanitizer report. Runs last.
+# or above, no crash of a child, no AddressSanitizer report. Runs last
+# (t/live/99_error_log.t runs it again after the live tests).
 use strict;
 use warnings;
 use FindBin;
@@ -22,7 +23,10 @@ for my $i (0 .. $#lines) {
 my @run = @lines[$start .. $#lines];
 ok(@run, 'error_log has lines for this run');
 
-my @bad = grep {
+# What tests provoke on purpose: Apache refusing wrong passwords at
+# /auth/login (the dead master's vhost keeps mod_proxy quiet instead).
+my $expected = qr/AH0161[78]:|AH01695:/;
+my @bad = grep { !/$expected/ } grep {
     /\[[\w.]*:(?:error|crit|alert|emerg)\]/
         || /AddressSanitizer|LeakSanitizer|runtime error:/
         || /exit signal|Segmentation fault|child process \d+ still did not exit/

@@ -1,0 +1,16 @@
+/* The frontend configuration object (Buildbot's /config and the object the
+ * UI page embeds). */
+#ifndef BBW_FRONTEND_H
+#define BBW_FRONTEND_H
+
+#include "bbw.h"
+#include <jansson.h>
+
+/* Keys in Buildbot's order, ending with "user" (the request's session).
+ * New reference. */
+json_t *bbw_frontend_config(request_rec *r);
+
+/* GET/HEAD /config. */
+int bbw_frontend_config_handler(request_rec *r);
+
+#endif
