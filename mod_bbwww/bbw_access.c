@@ -23,6 +23,7 @@ typedef struct {
     const char *builder;            /* the object's builder name, NULL = none */
     int has_buildset;
     apr_int64_t buildsetid;
+    int failed;                     /* a lookup could not be answered */
 } access_baton;
 
 static const bbw_authz *conf_authz(request_rec *r)
@@ -99,12 +100,14 @@ static void load_object(access_baton *b)
     apr_array_header_t *params = bbw_params(b->r->pool);
     const char *sql = object_sql(b, params);
     object_row o = { b->r->pool, 0, NULL, 0, 0 };
-    if (!sql || !b->db)
+    if (!sql)
         return;
-    /* A failure (logged by bbw_db) reads as "no such object": the rules
-     * that need it do not match, so a deny-by-default list still denies. */
-    if (bbw_db_each(b->db, sql, params, read_object, &o) != APR_SUCCESS)
+    /* A failure (logged by bbw_db) is not "no such object": a rule that
+     * did not match because of it could let a later, wider rule allow. */
+    if (!b->db || bbw_db_each(b->db, sql, params, read_object, &o) != APR_SUCCESS) {
+        b->failed = 1;
         return;
+    }
     b->builder = o.builder;
     b->has_buildset = o.has_buildset;
     b->buildsetid = o.buildsetid;
@@ -144,10 +147,12 @@ static const char *lookup_owner(void *baton, apr_pool_t *p)
     bbw_param_int(params, b->buildsetid);
     bbw_param_str(params, "owner");
     owner_row o = { p, NULL };
-    if (bbw_db_each(b->db, "SELECT property_value FROM buildset_properties"
-                    " WHERE buildsetid = ? AND property_name = ?", params, read_owner, &o)
-        != APR_SUCCESS)
+    if (!b->db || bbw_db_each(b->db, "SELECT property_value FROM buildset_properties"
+                              " WHERE buildsetid = ? AND property_name = ?", params,
+                              read_owner, &o) != APR_SUCCESS) {
+        b->failed = 1;
         return NULL;
+    }
     return o.owner;
 }
 
@@ -171,9 +176,11 @@ static const char *builder_name_by_id(void *baton, apr_pool_t *p, apr_int64_t bu
     apr_array_header_t *params = bbw_params(b->r->pool);
     bbw_param_int(params, builderid);
     name_row n = { p, NULL };
-    if (bbw_db_each(b->db, "SELECT name FROM builders WHERE id = ?", params,
-                    read_builder_name, &n) != APR_SUCCESS)
+    if (!b->db || bbw_db_each(b->db, "SELECT name FROM builders WHERE id = ?", params,
+                              read_builder_name, &n) != APR_SUCCESS) {
+        b->failed = 1;
         return NULL;
+    }
     return n.name;
 }
 
@@ -207,8 +214,12 @@ static apr_array_header_t *lookup_force_builders(void *baton, apr_pool_t *p,
 {
     access_baton *b = baton;
     apr_array_header_t *sched = scheduler_builders(b->r, scheduler);
-    if (!sched)
+    if (!sched) {
+        /* Unknown to the master, or the master did not answer: either way
+         * the call cannot succeed, and guessing could allow it. */
+        b->failed = 1;
         return NULL;
+    }
     return bbw_authz_force_targets(p, sched, params, builder_name_by_id, b);
 }
 
@@ -239,7 +250,7 @@ int bbw_access_check(request_rec *r, bbw_db *db, const bbw_route *route,
     const bbw_authz *authz = conf_authz(r);
     if (!authz)
         return 1;
-    access_baton b = { r, db, route, route_kind(route), 0, NULL, 0, 0 };
+    access_baton b = { r, db, route, route_kind(route), 0, NULL, 0, 0, 0 };
     const bbw_arg *sched = route ? bbw_route_arg(route, "schedulername") : NULL;
     bbw_authz_request req = {
         b.kind, sched ? sched->str : NULL, action, params, user_info,
@@ -247,6 +258,12 @@ int bbw_access_check(request_rec *r, bbw_db *db, const bbw_route *route,
     };
     const char *role = NULL;
     int allowed = bbw_authz_decide(authz, r->pool, &req, &role);
+    if (allowed && b.failed) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, BBWLOGNO(00103)
+                      "authz: %s on %s not decided: a lookup failed (see above)",
+                      action ? action : "-", r->uri);
+        return -1;
+    }
     if (!allowed) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, BBWLOGNO(00100)
                       "authz: %s on %s denied: role '%s' needed", action ? action : "-",

@@ -13,7 +13,8 @@
  * = allow). route NULL = a path no endpoint matches; action is "GET"/"HEAD"
  * or the JSON-RPC method as sent; params the JSON-RPC params (or NULL).
  * 1 = allowed; 0 = denied, *deny_role = the role the denying rule names
- * ("you need to have role '<role>'"). */
+ * ("you need to have role '<role>'"); -1 = not decided because a lookup
+ * (database, master) failed: answer 503, never allow. */
 int bbw_access_check(request_rec *r, bbw_db *db, const bbw_route *route,
                      const char *action, json_t *params, json_t *user_info,
                      const char **deny_role);

@@ -128,11 +128,8 @@ static const char *redirect_target(request_rec *r)
         size_t len = strcspn(args, "&;");
         if (len >= 9 && strncmp(args, "redirect=", 9) == 0) {
             char *v = apr_pstrmemdup(r->pool, args + 9, len - 9);
-            for (char *s = v; *s; s++)
-                if (*s == '+')
-                    *s = ' ';
-            if (ap_unescape_url(v) != OK && ap_unescape_url_keep2f(v, 1) != OK)
-                return "/";
+            /* Decoded once ('+' too); a bad escape stays as it is. */
+            ap_unescape_urlencoded(v);
             size_t keep = 0;
             while (v[keep] && (unsigned char)v[keep] >= 0x20 && v[keep] != 0x7f)
                 keep++;

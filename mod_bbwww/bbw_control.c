@@ -5,6 +5,7 @@
 #include "bbw_access.h"
 #include "bbw_control.h"
 #include "bbw_json.h"
+#include "bbw_rest.h"
 #include "bbw_pyjson.h"
 #include "bbw_session.h"
 
@@ -22,6 +23,7 @@
 #define MASTER_TIMEOUT_SECONDS 5L
 
 static const char replay_filter_name[] = "BBWWW_REPLAY_BODY";
+static const char strip_cookies_filter_name[] = "BBWWW_STRIP_MASTER_COOKIES";
 
 enum {
     RPC_INVALID_REQUEST = -32600,
@@ -66,6 +68,18 @@ static int rpc_result_null(request_rec *r, const json_t *id)
     ap_set_content_type(r, "application/json");
     ap_set_content_length(r, (apr_off_t)strlen(body));
     ap_rputs(body, r);
+    return OK;
+}
+
+/* A fixed JSON error body for the non-JSON-RPC hand-offs. */
+static int send_json(request_rec *r, int status, const char *ctype, const char *body)
+{
+    r->status = status;
+    r->status_line = NULL;
+    ap_set_content_type(r, ctype);
+    ap_set_content_length(r, (apr_off_t)strlen(body));
+    if (!r->header_only)
+        ap_rputs(body, r);
     return OK;
 }
 
@@ -240,6 +254,52 @@ static dispatch method_dispatch(bbw_ep ep, const char *method)
     }
 }
 
+/* ------------------------------------------------------------- force targets */
+
+static int read_id(void *baton, const bbw_row *row)
+{
+    *(apr_int64_t *)baton = bbw_cell_null(row, 0) ? 0 : bbw_cell_int(row, 0);
+    return 1;
+}
+
+/* The master reads a force call's params.builderid through its data API
+ * path /builders/<value>: Python's int() of it, or else a builder name
+ * (JSON true is the name "True"). Authz must judge the builder the master
+ * will force, so the forwarded call names it by its integer id; a value
+ * that names no builder is refused here. 1 = usable, 0 = refused,
+ * -1 = database failure. */
+static int normalize_force_builderid(request_rec *r, bbw_db *db, rpc_call *call)
+{
+    json_t *v = json_object_get(call->params, "builderid");
+    apr_int64_t id = 0;
+    const char *name = NULL;
+    if (!v || json_is_integer(v) || json_is_null(v))
+        return 1;
+    if (json_is_boolean(v))
+        name = json_is_true(v) ? "True" : "False";
+    else if (json_is_string(v) && !bbw_parse_pyint(json_string_value(v), &id))
+        name = json_string_value(v);
+    else if (!json_is_string(v))
+        return 0;
+    if (name) {
+        if (!bbw_is_identifier(name, 100))
+            return 0;
+        if (!db)
+            return -1;
+        apr_array_header_t *params = bbw_params(r->pool);
+        bbw_param_str(params, bbw_name_hash(r->pool, name));
+        if (bbw_db_each(db, "SELECT id FROM builders WHERE name_hash = ?", params, read_id, &id)
+            != APR_SUCCESS)
+            return -1;
+        if (!id)
+            return 0;
+    }
+    json_object_set_new(call->params, "builderid", json_integer(id));
+    call->body = bbw_json_dumps(r->pool, call->doc, BBW_JSON_COMPACT, 0);
+    call->len = strlen(call->body);
+    return 1;
+}
+
 /* ------------------------------------------------------------- forwarding */
 
 typedef struct {
@@ -295,22 +355,40 @@ static void keep_cors_headers(request_rec *r)
     }
 }
 
+static int master_is_tls(request_rec *r)
+{
+    const char *m = master_url(r);
+    return m && strncasecmp(m, "https:", 6) == 0;
+}
+
 /* The forwarded request carries only what the master needs: the user as
- * a fresh session cookie (never the client's cookies or credentials). */
+ * a fresh session cookie (never the client's cookies or credentials), named
+ * as the master reads it for the scheme it serves. */
 static int prepare_headers(request_rec *r, json_t *user)
 {
-    const char *token = bbw_session_mint(r, user);
-    if (!token)
-        return 0;
     apr_table_unset(r->headers_in, "Cookie");
     apr_table_unset(r->headers_in, "Authorization");
     apr_table_unset(r->headers_in, "Proxy-Authorization");
     apr_table_unset(r->headers_in, "Origin");
     apr_table_unset(r->headers_in, "Referer");
     apr_table_unset(r->headers_in, "Accept-Encoding");
-    /* The master sees plain HTTP on loopback, whatever the client used. */
-    apr_table_setn(r->headers_in, "Cookie", apr_pstrcat(r->pool, "TWISTED_SESSION=", token, NULL));
+    const char *token = bbw_session_mint(r, user);
+    if (!token)
+        return 0;
+    apr_table_setn(r->headers_in, "Cookie",
+                   apr_pstrcat(r->pool, master_is_tls(r) ? "TWISTED_SECURE_SESSION="
+                                                         : "TWISTED_SESSION=", token, NULL));
     return 1;
+}
+
+/* The master's answer goes to the client as it is, except a Set-Cookie:
+ * the client's session is this site's business (a master with another
+ * secret would log the user out). */
+static apr_status_t strip_master_cookies(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    apr_table_unset(f->r->headers_out, "Set-Cookie");
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
 }
 
 /* Run mod_proxy's handler for url. Returns the status mod_proxy gave, or
@@ -323,6 +401,7 @@ static int run_proxy(request_rec *r, const char *url)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     keep_cors_headers(r);
+    ap_add_output_filter(strip_cookies_filter_name, NULL, r, r->connection);
     r->filename = apr_pstrcat(r->pool, "proxy:", url, NULL);
     r->proxyreq = PROXYREQ_REVERSE;
     r->handler = "proxy-server";
@@ -372,7 +451,23 @@ int bbw_control_rpc(request_rec *r, const bbw_route *route, const char *invalid,
     json_t *user = bbw_session_user(r);
     const char *deny_role = NULL;
     bbw_db *db = bbw_db_open(r);
-    if (!bbw_access_check(r, db, route, call.method, call.params, user, &deny_role))
+    if (!db && bbw_conf(r)->authz)
+        return rpc_error_text(r, HTTP_SERVICE_UNAVAILABLE, call.id, RPC_INTERNAL_ERROR,
+                              "database unavailable - see logs");
+    if (route && route->ep == EP_FORCESCHEDULER && strcmp(call.method, "force") == 0) {
+        int usable = normalize_force_builderid(r, db, &call);
+        if (usable < 0)
+            return rpc_error_text(r, HTTP_SERVICE_UNAVAILABLE, call.id, RPC_INTERNAL_ERROR,
+                                  "database unavailable - see logs");
+        if (!usable)
+            return rpc_error_text(r, HTTP_BAD_REQUEST, call.id, -32602,
+                                  "builderid: no such builder");
+    }
+    int decision = bbw_access_check(r, db, route, call.method, call.params, user, &deny_role);
+    if (decision < 0)
+        return rpc_error_text(r, HTTP_SERVICE_UNAVAILABLE, call.id, RPC_INTERNAL_ERROR,
+                              "authorization lookup failed - see logs");
+    if (decision == 0)
         return rpc_error_text(r, HTTP_FORBIDDEN, call.id, RPC_INVALID_REQUEST,
                               apr_psprintf(r->pool, "you need to have role '%s'",
                                            deny_role ? deny_role : ""));
@@ -405,48 +500,34 @@ int bbw_control_forward_get(request_rec *r, const char *postpath)
     const char *url = apr_pstrcat(r->pool, master, "api/v2/", postpath ? postpath : "",
                                   r->args ? "?" : "", r->args ? r->args : "", NULL);
     int status = run_proxy(r, url);
-    if (forward_failed(r, status)) {
-        static const char body[] = "{\"error\": \"the Buildbot master did not answer\"}";
-        r->status = HTTP_BAD_GATEWAY;
-        r->status_line = NULL;
-        ap_set_content_type(r, "text/plain; charset=utf-8");
-        ap_set_content_length(r, sizeof body - 1);
-        if (!r->header_only)
-            ap_rwrite(body, sizeof body - 1, r);
-    }
+    if (forward_failed(r, status))
+        send_json(r, HTTP_BAD_GATEWAY, "text/plain; charset=utf-8",
+                  "{\"error\": \"the Buildbot master did not answer\"}");
     return OK;
 }
 
 int bbw_control_ws(request_rec *r)
 {
     const char *master = master_url(r);
-    if (!master) {
-        static const char body[] = "{\"error\": \"no Buildbot master configured (BuildbotMaster)\"}";
-        r->status = HTTP_SERVICE_UNAVAILABLE;
-        ap_set_content_type(r, "application/json");
-        ap_set_content_length(r, sizeof body - 1);
-        if (!r->header_only)
-            ap_rwrite(body, sizeof body - 1, r);
-        return OK;
-    }
+    if (!master)
+        return send_json(r, HTTP_SERVICE_UNAVAILABLE, "application/json",
+                         "{\"error\": \"no Buildbot master configured (BuildbotMaster)\"}");
     /* 4.x masters check the session on the handshake; 3.7 ignores it. */
-    prepare_headers(r, bbw_session_user(r));
+    if (!prepare_headers(r, bbw_session_user(r)))
+        return send_json(r, HTTP_SERVICE_UNAVAILABLE, "application/json",
+                         "{\"error\": \"no session secret - see logs\"}");
     const char *hostport = strstr(master, "://");
     hostport = hostport ? hostport + 3 : master;
     int upgrade = apr_table_get(r->headers_in, "Upgrade") != NULL;
-    const char *url = apr_pstrcat(r->pool, upgrade ? "ws://" : "http://",
+    int tls = master_is_tls(r);
+    const char *url = apr_pstrcat(r->pool, upgrade ? (tls ? "wss://" : "ws://")
+                                                   : (tls ? "https://" : "http://"),
                                   apr_pstrndup(r->pool, hostport, strcspn(hostport, "/")),
                                   "/ws", NULL);
     int status = run_proxy(r, url);
-    if (forward_failed(r, status)) {
-        static const char body[] = "{\"error\": \"the Buildbot master did not answer\"}";
-        r->status = HTTP_BAD_GATEWAY;
-        r->status_line = NULL;
-        ap_set_content_type(r, "application/json");
-        ap_set_content_length(r, sizeof body - 1);
-        if (!r->header_only)
-            ap_rwrite(body, sizeof body - 1, r);
-    }
+    if (forward_failed(r, status))
+        send_json(r, HTTP_BAD_GATEWAY, "application/json",
+                  "{\"error\": \"the Buildbot master did not answer\"}");
     return OK;
 }
 
@@ -514,5 +595,7 @@ static int control_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 void bbw_control_register(apr_pool_t *p)
 {
     ap_register_input_filter(replay_filter_name, replay_body, NULL, AP_FTYPE_RESOURCE);
+    ap_register_output_filter(strip_cookies_filter_name, strip_master_cookies, NULL,
+                              AP_FTYPE_CONTENT_SET);
     ap_hook_post_config(control_post_config, NULL, NULL, APR_HOOK_MIDDLE);
 }

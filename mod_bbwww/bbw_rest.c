@@ -6,6 +6,7 @@
 #include "bbw_control.h"
 #include "bbw_session.h"
 
+#include <apr_hash.h>
 #include <apr_sha1.h>
 #include <apr_strings.h>
 #include <string.h>
@@ -449,9 +450,15 @@ static const char *not_found_message(bbw_call *c, bbw_ep ep)
 
 static void cache_headers(request_rec *r)
 {
-    int secs = bbw_conf_json_cache_seconds(bbw_conf(r));
+    const bbw_dir_conf *conf = bbw_conf(r);
+    int secs = bbw_conf_json_cache_seconds(conf);
     if (secs <= 0)
         return;
+    /* Answers that depend on who asks must not be shared by caches. */
+    if (conf->authz || conf->remote_user_header) {
+        apr_table_setn(r->headers_out, "Cache-Control", "private");
+        apr_table_mergen(r->headers_out, "Vary", "Cookie");
+    }
     char date[APR_RFC822_DATE_LEN];
     apr_rfc822_date(date, apr_time_now() + apr_time_from_sec(secs));
     apr_table_setn(r->headers_out, "Expires", apr_pstrdup(r->pool, date));
@@ -623,8 +630,11 @@ static int run_endpoint(bbw_call *c, const endpoint_def *def, bbw_kind kind)
 static int check_read_access(bbw_call *c, json_t *user)
 {
     const char *deny_role = NULL;
-    if (bbw_access_check(c->r, c->db, c->route, c->r->method, NULL, user, &deny_role))
+    int decision = bbw_access_check(c->r, c->db, c->route, c->r->method, NULL, user, &deny_role);
+    if (decision > 0)
         return DECLINED;
+    if (decision < 0)
+        return send_error(c->r, HTTP_SERVICE_UNAVAILABLE, "authorization lookup failed - see logs");
     return send_error(c->r, HTTP_FORBIDDEN,
                       apr_psprintf(c->r->pool, "you need to have role '%s'",
                                    deny_role ? deny_role : ""));
@@ -633,6 +643,49 @@ static int check_read_access(bbw_call *c, json_t *user)
 static int is_forcescheduler_read(bbw_ep ep)
 {
     return ep == EP_FORCESCHEDULER || ep == EP_FORCESCHEDULERS;
+}
+
+/* The master's force schedulers without the builders this user may not
+ * see. DECLINED when no master answers (then the local answer stands). */
+static int forcescheduler_filtered(bbw_call *c, const char *postpath,
+                                   const apr_array_header_t *hidden)
+{
+    request_rec *r = c->r;
+    json_t *doc = bbw_master_get_json(r, apr_pstrcat(r->pool, postpath ? postpath : "",
+                                                     r->args ? "?" : "", r->args, NULL));
+    if (!doc)
+        return DECLINED;
+    apr_hash_t *hidden_names = apr_hash_make(r->pool);
+    apr_array_header_t *params = bbw_params(r->pool), *rows;
+    bbw_buf sql;
+    bbw_buf_init(&sql, r->pool, 128);
+    bbw_buf_adds(&sql, "SELECT name FROM builders WHERE id IN ");
+    bbw_sql_in_ints(&sql, params, (const apr_int64_t *)hidden->elts, hidden->nelts);
+    int all = hidden->nelts == 1 && APR_ARRAY_IDX(hidden, 0, apr_int64_t) == BBW_ACCESS_HIDE_ALL;
+    if (!all && bbw_db_rows(c->db, sql.data, params, &rows) != APR_SUCCESS) {
+        json_decref(doc);
+        return send_error(r, HTTP_INTERNAL_SERVER_ERROR, "internal error - see logs");
+    }
+    for (int i = 0; !all && i < rows->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(rows, i, bbw_row *)->val[0];
+        if (name)
+            apr_hash_set(hidden_names, name, APR_HASH_KEY_STRING, "");
+    }
+    json_t *list = json_object_get(doc, "forceschedulers"), *fs;
+    size_t i;
+    json_array_foreach(list, i, fs) {
+        json_t *names = json_object_get(fs, "builder_names");
+        for (size_t j = json_array_size(names); j-- > 0;) {
+            const char *n = json_string_value(json_array_get(names, j));
+            if (all || !n || apr_hash_get(hidden_names, n, APR_HASH_KEY_STRING))
+                json_array_remove(names, j);
+        }
+    }
+    int compact = wants_compact(r);
+    const char *body = bbw_json_dumps(r->pool, doc, compact ? BBW_JSON_COMPACT : BBW_JSON_PRETTY, 1);
+    json_decref(doc);
+    return send_body(r, compact ? "application/json; charset=utf-8" : "text/plain; charset=utf-8",
+                     body, strlen(body));
 }
 
 /* What a hidden parent looks like: an unknown one. */
@@ -672,12 +725,6 @@ static int serve_v2(request_rec *r, const char *postpath)
     }
     if (!c->route)
         return send_error(r, HTTP_NOT_FOUND, invalid);
-    if (is_forcescheduler_read(c->route->ep)) {
-        int forwarded = bbw_control_forward_get(r, postpath);
-        if (forwarded != DECLINED)
-            return forwarded;
-    }
-
     if (!c->db)
         c->db = bbw_db_open(r);
     if (!c->db)
@@ -699,6 +746,13 @@ static int serve_v2(request_rec *r, const char *postpath)
                                                    kind == BBW_KIND_COLLECTION, &c->spec);
             return qerr ? send_error(r, qerr->status, qerr->message) : answer_hidden(c, def, kind);
         }
+    }
+    /* Force schedulers live in the master's configuration only. */
+    if (is_forcescheduler_read(c->route->ep)) {
+        int forwarded = hidden && hidden->nelts ? forcescheduler_filtered(c, postpath, hidden)
+                               : bbw_control_forward_get(r, postpath);
+        if (forwarded != DECLINED)
+            return forwarded;
     }
     if (bbw_conf_response_cache(conf)) {
         int cached = answer_from_cache(c, postpath, view_key);

@@ -78,7 +78,15 @@ int bbw_visibility_parent_hidden(bbw_call *c, const apr_array_header_t *hidden)
     if (!hidden || !hidden->nelts)
         return 0;
     if (bbw_has(c, "builderid") || bbw_has(c, "buildername")) {
-        apr_int64_t b = bbw_resolve_builder(c);
+        /* /builders/:builderid/forceschedulers takes the id untyped. */
+        const bbw_arg *untyped = bbw_route_arg(c->route, "builderid");
+        apr_int64_t b = 0;
+        if (untyped && !untyped->is_num) {
+            if (!bbw_parse_pyint(untyped->str, &b))
+                b = 0;
+        }
+        else
+            b = bbw_resolve_builder(c);
         if (b && is_hidden(hidden, b))
             return 1;
     }

@@ -138,6 +138,12 @@ for my $row (@private) {
         is($res->code, $want, "bbw_private: $user $method $path: $want");
     }
 }
+{
+    my $res = read_cell('bbw_private', 'viewer', 'GET', 'builders');
+    is($res->header('Cache-Control'), 'private', 'answers that depend on the user: Cache-Control private');
+    like($res->header('Vary') // '', qr/\bCookie\b/, '  and Vary: Cookie');
+    ok($res->header('Expires'), '  json_cache_seconds still gives the browser its Expires');
+}
 is(verdict(rpc_cell('bbw_private', 'admin', 'builds/1', 'stop')), 'allow',
    'bbw_private: regex role "admin" matches the role "administrator"');
 is(verdict(rpc_cell('bbw_private', 'dev', 'builds/1', 'stop')), 'deny:admin',

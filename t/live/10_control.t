@@ -64,9 +64,15 @@ is((login($live, 'ada', 'bob-pass'))[0]->code, 401, 'a wrong LDAP password is re
 my (undef, $fs) = get_json("$live/api/v2/forceschedulers", $token{bob});
 is_deeply([sort map { $_->{name} } @{ $fs->{forceschedulers} || [] }], ['force', 'force-quick'],
           'GET /forceschedulers is answered by the master');
-my (undef, $one) = get_json("$live/api/v2/forceschedulers/force");
+my (undef, $one) = get_json("$live/api/v2/forceschedulers/force", $token{ada});
 is_deeply($one->{forceschedulers}[0]{builder_names}, ['quick', 'slow', 'secret'],
           'one force scheduler, with its builders');
+my (undef, $anon_fs) = get_json("$live/api/v2/forceschedulers/force");
+is_deeply($anon_fs->{forceschedulers}[0]{builder_names}, ['quick', 'slow'],
+          'anonymous: the hidden builder is left out of the master\'s answer');
+my ($hidden_parent) = get_json("$live/api/v2/builders/" . db_value("SELECT id FROM builders WHERE name = 'secret'") . '/forceschedulers');
+my $hp = eval { $json->decode($hidden_parent->content) } || {};
+is_deeply($hp->{forceschedulers}, [], 'anonymous: force schedulers of a hidden builder: none');
 
 # ---- an admin forces a build; the worker runs it; REST shows it with its owner ----
 my $buildsets = db_value('SELECT COUNT(*) FROM buildsets');
@@ -100,7 +106,22 @@ is($res->code, 403, 'anonymous may not force: 403');
 ($res) = rpc($live, 'forceschedulers/force', 'force', { builderNames => ['quick'] },
              token => jwt_make('f' x 32, '{"user_info":{"username":"ada","email":"ada@example.org","groups":["admins"]}}'));
 is($res->code, 403, 'a forged admin cookie is anonymous: 403');
+# params.builderid as the master reads it (Python int() or a builder name):
+# judged as the builder the master would force.
+my $secret_id = db_value("SELECT id FROM builders WHERE name = 'secret'");
+for my $bid ('secret', " +$secret_id", "0_$secret_id") {
+    ($res) = rpc($live, 'forceschedulers/force', 'force', { builderid => $bid }, token => $token{bob});
+    is($res->code, 403, "bob may not force \"secret\" named as builderid \"$bid\"");
+}
+($res, $reply) = rpc($live, 'forceschedulers/force', 'force', { builderid => 'no-such-builder' }, token => $token{ada});
+is($res->code, 400, 'a builderid naming no builder is refused before the master');
+is($reply->{error}{message}, 'builderid: no such builder', '  with the reason');
 is(db_value('SELECT COUNT(*) FROM buildsets'), $buildsets, 'no buildset appeared for any refused call');
+($res, $reply) = rpc($live, 'forceschedulers/force', 'force', { builderid => 'quick' }, token => $token{bob});
+is($res->code, 200, 'bob forces "quick" named by name in builderid');
+my ($qbrid) = values %{ ($reply->{result} || [])->[1] || {} };
+ok(wait_for_build($qbrid, token => $token{bob}), 'and it runs');
+$buildsets = db_value('SELECT COUNT(*) FROM buildsets');
 
 # ---- owners: bob may stop his own build, carol may not ----
 ($res, $reply) = rpc($live, 'forceschedulers/force', 'force', { builderNames => ['slow'] },
