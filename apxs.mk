@@ -3,7 +3,11 @@ APXS      ?= /usr/bin/apxs
 MODULE_SRC = $(sort $(wildcard mod_bbwww/*.c))
 MODULE_SO  = mod_bbwww/.libs/mod_bbwww.so
 BBW_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2 -g
-BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq -lldap -llber -lcurl -lpcre2-8
+# librsvg/cairo draw badge PNGs; FreeType measures badge text.
+BBW_PKGS   = librsvg-2.0 cairo freetype2
+BBW_PKG_INCLUDES := $(filter -I%,$(shell pkg-config --cflags $(BBW_PKGS) 2>/dev/null))
+BBW_LIBS   = -ljansson -lz -lbz2 -llz4 -lcrypto -lsqlite3 -lpq -lldap -llber -lcurl -lpcre2-8 \
+             $(shell pkg-config --libs $(BBW_PKGS) 2>/dev/null)
 
 # BBW_SANITIZE=1 (make test-asan): the module instrumented by ASan and UBSan.
 # httpd itself is not, so it must run with the ASan runtime preloaded
@@ -21,7 +25,7 @@ endif
 
 $(MODULE_SO): $(MODULE_SRC) $(wildcard mod_bbwww/*.h) apxs.mk $(BBW_FLAGS_FILE)
 	cd mod_bbwww && $(APXS) -c -o mod_bbwww.la \
-	  $(foreach f,$(BBW_CFLAGS),-Wc,$(f)) -I/usr/include/postgresql \
+	  $(foreach f,$(BBW_CFLAGS),-Wc,$(f)) -I/usr/include/postgresql $(BBW_PKG_INCLUDES) \
 	  $(notdir $(MODULE_SRC)) $(BBW_LIBS) >build.log 2>&1 || { cat build.log; exit 1; }
 	@grep -E ': (warning|error):' mod_bbwww/build.log || true
 

@@ -24,6 +24,8 @@ extern module AP_MODULE_DECLARE_DATA bbwww_module;
 typedef struct bbw_authz bbw_authz;             /* bbw_authz.h */
 typedef struct bbw_ldap_conf bbw_ldap_conf;     /* bbw_ldap.h */
 typedef struct bbw_avatar_conf bbw_avatar_conf; /* bbw_avatar.h */
+typedef struct bbw_ui_conf bbw_ui_conf;         /* bbw_ui.h */
+typedef struct bbw_badges_conf bbw_badges_conf; /* bbw_badges.h */
 
 typedef struct {
     const char *mount;              /* the <Location> path the module serves */
@@ -47,6 +49,8 @@ typedef struct {
     bbw_authz *authz;
     bbw_ldap_conf *ldap;
     bbw_avatar_conf *avatar;
+    bbw_ui_conf *ui;                /* UI directives (bbw_ui.c) */
+    bbw_badges_conf *badges;        /* BuildbotBadges (bbw_badges.c) */
 } bbw_dir_conf;
 
 /* Configuration (bbw_config.c). */

@@ -6,6 +6,8 @@
 #include "bbw_avatar.h"
 #include "bbw_ldap.h"
 #include "bbw_auth.h"
+#include "bbw_badges.h"
+#include "bbw_ui.h"
 
 #include <ap_regex.h>
 
@@ -68,6 +70,8 @@ void *bbw_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->authz = add->authz ? add->authz : base->authz;
     c->ldap = add->ldap ? add->ldap : base->ldap;
     c->avatar = add->avatar ? add->avatar : base->avatar;
+    c->ui = add->ui ? add->ui : base->ui;
+    c->badges = add->badges ? add->badges : base->badges;
     return c;
 }
 
@@ -290,6 +294,8 @@ const command_rec bbw_directives[] = {
     BBW_AUTHZ_DIRECTIVES
     BBW_LDAP_DIRECTIVES
     BBW_AVATAR_DIRECTIVES
+    BBW_UI_DIRECTIVES
+    BBW_BADGES_DIRECTIVES
     { NULL }
 };
 

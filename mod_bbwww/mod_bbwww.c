@@ -5,9 +5,12 @@
 #include "bbw.h"
 #include "bbw_auth.h"
 #include "bbw_avatar.h"
+#include "bbw_badges.h"
 #include "bbw_control.h"
 #include "bbw_frontend.h"
 #include "bbw_session.h"
+#include "bbw_ui.h"
+#include "bbw_views.h"
 
 #include <apr_strings.h>
 #include <string.h>
@@ -72,6 +75,15 @@ static int bbw_handler(request_rec *r)
         return bbw_avatar_handler(r);
     if (strcmp(rel, "ws") == 0)
         return bbw_control_ws(r);
+    if (strncmp(rel, "plugins/badges/", 15) == 0)
+        return bbw_badges_handler(r, rel + 15);
+    if (strncmp(rel, "badges/", 7) == 0)
+        return bbw_badges_handler(r, rel + 7);
+    if (strncmp(rel, "views/", 6) == 0)
+        return bbw_views_handler(r, rel + 6);
+    int ui = bbw_ui_handler(r, rel);
+    if (ui != DECLINED)
+        return ui;
     if (*rel == '\0' && (r->method_number == M_GET))
         return index_page(r);
     return DECLINED;

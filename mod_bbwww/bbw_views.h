@@ -1,0 +1,7 @@
+/* One-call data for the waterfall, console and grid views (views/NAME.json). */
+#ifndef BBW_VIEWS_H
+#define BBW_VIEWS_H
+#include "bbw.h"
+/* rest: what follows "views/". */
+int bbw_views_handler(request_rec *r, const char *rest);
+#endif
