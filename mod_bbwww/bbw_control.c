@@ -364,7 +364,7 @@ static int master_is_tls(request_rec *r)
 /* The forwarded request carries only what the master needs: the user as
  * a fresh session cookie (never the client's cookies or credentials), named
  * as the master reads it for the scheme it serves. */
-static int prepare_headers(request_rec *r, json_t *user)
+static void strip_client_headers(request_rec *r)
 {
     apr_table_unset(r->headers_in, "Cookie");
     apr_table_unset(r->headers_in, "Authorization");
@@ -372,6 +372,11 @@ static int prepare_headers(request_rec *r, json_t *user)
     apr_table_unset(r->headers_in, "Origin");
     apr_table_unset(r->headers_in, "Referer");
     apr_table_unset(r->headers_in, "Accept-Encoding");
+}
+
+static int prepare_headers(request_rec *r, json_t *user)
+{
+    strip_client_headers(r);
     const char *token = bbw_session_mint(r, user);
     if (!token)
         return 0;
@@ -413,6 +418,32 @@ static int forward_failed(request_rec *r, int status)
     return status != OK && status != DONE && r->sent_bodyct == 0 && r->bytes_sent == 0;
 }
 
+int bbw_control_forward(request_rec *r, const char *master_path, const char *body,
+                        apr_size_t len, const char *content_type, json_t *user)
+{
+    const char *master = master_url(r);
+    if (!master)
+        return HTTP_SERVICE_UNAVAILABLE;
+    if (user) {
+        if (!prepare_headers(r, user))
+            return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    else
+        strip_client_headers(r);
+    replay_ctx *ctx = apr_pcalloc(r->pool, sizeof *ctx);
+    ctx->data = body;
+    ctx->len = len;
+    apr_table_unset(r->headers_in, "Transfer-Encoding");
+    apr_table_setn(r->headers_in, "Content-Length", apr_psprintf(r->pool, "%" APR_SIZE_T_FMT, len));
+    if (content_type)
+        apr_table_setn(r->headers_in, "Content-Type", content_type);
+    ap_add_input_filter(replay_filter_name, ctx, r, r->connection);
+    int status = run_proxy(r, apr_pstrcat(r->pool, master, master_path, NULL));
+    if (forward_failed(r, status))
+        return status == HTTP_SERVICE_UNAVAILABLE ? HTTP_BAD_GATEWAY : status;
+    return OK;
+}
+
 static int forward_rpc(request_rec *r, rpc_call *call, json_t *user, const char *postpath)
 {
     const char *master = master_url(r);
@@ -420,21 +451,14 @@ static int forward_rpc(request_rec *r, rpc_call *call, json_t *user, const char 
         return rpc_error_text(r, HTTP_SERVICE_UNAVAILABLE, call->id, RPC_INTERNAL_ERROR,
                               "control calls are not available: no Buildbot master "
                               "configured (BuildbotMaster)");
-    if (!prepare_headers(r, user))
+    int status = bbw_control_forward(r, apr_pstrcat(r->pool, "api/v2/", postpath ? postpath : "",
+                                                    NULL),
+                                     call->body, call->len, "application/json", user);
+    if (status == HTTP_INTERNAL_SERVER_ERROR)
         return rpc_error_text(r, HTTP_SERVICE_UNAVAILABLE, call->id, RPC_INTERNAL_ERROR,
                               "control calls are not available: no session secret");
-    replay_ctx *ctx = apr_pcalloc(r->pool, sizeof *ctx);
-    ctx->data = call->body;
-    ctx->len = call->len;
-    apr_table_unset(r->headers_in, "Transfer-Encoding");
-    apr_table_setn(r->headers_in, "Content-Length", apr_psprintf(r->pool, "%" APR_SIZE_T_FMT, call->len));
-    apr_table_setn(r->headers_in, "Content-Type", "application/json");
-    ap_add_input_filter(replay_filter_name, ctx, r, r->connection);
-    int status = run_proxy(r, apr_pstrcat(r->pool, master, "api/v2/",
-                                          postpath ? postpath : "", NULL));
-    if (forward_failed(r, status))
-        return rpc_error_text(r, status == HTTP_SERVICE_UNAVAILABLE ? HTTP_BAD_GATEWAY : status,
-                              call->id, RPC_INTERNAL_ERROR,
+    if (status != OK)
+        return rpc_error_text(r, status, call->id, RPC_INTERNAL_ERROR,
                               apr_pstrcat(r->pool, "the Buildbot master at ", master,
                                           " did not answer", NULL));
     return OK;

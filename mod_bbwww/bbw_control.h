@@ -27,6 +27,17 @@ int bbw_control_forward_get(request_rec *r, const char *postpath);
 /* /ws: the master's websocket through mod_proxy's tunnel. */
 int bbw_control_ws(request_rec *r);
 
+/* Hand the request to the master at <BuildbotMaster><master_path> through
+ * mod_proxy with this body (already read and checked) and content type.
+ * With user, the master sees a session cookie minted for that user; the
+ * client's cookies and credentials never go through. Returns OK when the
+ * master's answer was relayed; HTTP_SERVICE_UNAVAILABLE when no master is
+ * configured, HTTP_BAD_GATEWAY (or mod_proxy's status) when it did not
+ * answer, HTTP_INTERNAL_SERVER_ERROR when no cookie could be minted —
+ * then nothing was sent and the caller answers. */
+int bbw_control_forward(request_rec *r, const char *master_path, const char *body,
+                        apr_size_t len, const char *content_type, json_t *user);
+
 /* Hooks: the body replay filter, libcurl's process-wide set-up. */
 void bbw_control_register(apr_pool_t *p);
 
