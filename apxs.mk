@@ -68,8 +68,23 @@ t/unit/unit_pyjson: t/unit/unit_pyjson.c t/unit/tap.h mod_bbwww/bbw_pyjson.c mod
 	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
 	  t/unit/unit_pyjson.c mod_bbwww/bbw_pyjson.c $$(apr-1-config --link-ld)
 
-unit: t/unit/unit_core t/unit/unit_logchunk t/unit/unit_authz t/unit/unit_pyjson
+t/unit/unit_badges: t/unit/unit_badges.c t/unit/tap.h mod_bbwww/bbw_badge_svg.c mod_bbwww/bbw_badge_svg.h mod_bbwww/bbw_json.c mod_bbwww/bbw_json.h
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) $$(pkg-config --cflags $(BBW_PKGS)) -o $@ \
+	  t/unit/unit_badges.c mod_bbwww/bbw_badge_svg.c mod_bbwww/bbw_json.c \
+	  $$(apr-1-config --link-ld) -ljansson $$(pkg-config --libs $(BBW_PKGS)) -lm
+
+t/unit/unit_hooks: t/unit/unit_hooks.c t/unit/tap.h mod_bbwww/bbw_hook_verify.c mod_bbwww/bbw_hook_verify.h
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
+	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
+	  t/unit/unit_hooks.c mod_bbwww/bbw_hook_verify.c $$(apr-1-config --link-ld) -lcrypto
+
+unit: t/unit/unit_core t/unit/unit_logchunk t/unit/unit_authz t/unit/unit_pyjson t/unit/unit_badges t/unit/unit_hooks
 	t/unit/unit_core
 	t/unit/unit_logchunk
 	t/unit/unit_authz
 	t/unit/unit_pyjson
+	t/unit/unit_badges
+	t/unit/unit_hooks

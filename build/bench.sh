@@ -309,3 +309,4 @@ T_START=$(date +%s)
 for d in $DBS; do bench_db "$d"; done
 log "measurements took $(( $(date +%s) - T_START )) s (module MPM: $MPM)"
 "$PY" "$HERE/bench_util.py" report "$RESULTS" "$STREAM" "$W/bodies.tsv"
+"$HERE/bench_ui.sh"   # UI rendering in headless chromium (1,000 builders x 50 builds)

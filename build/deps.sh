@@ -5,10 +5,10 @@ set -eu
 PKGS="apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev \
  libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql libjansson-dev libssl-dev libldap-dev \
  zlib1g-dev libbz2-dev liblz4-dev libapache2-mod-perl2 libwww-perl libjson-perl \
- libdbd-sqlite3-perl libdbd-pg-perl \
+ libdbd-sqlite3-perl libdbd-pg-perl libxml-libxml-perl \
  buildbot buildbot-worker python3-psycopg2 python3-lz4 postgresql sqlite3 wrk curl \
- gcc make procps libsqlite3-dev libpq-dev liblz4-dev \
- libpcre2-dev libcurl4-openssl-dev slapd ldap-utils \
+ gcc make procps openssl libsqlite3-dev libpq-dev liblz4-dev \
+ libpcre2-dev libcurl4-openssl-dev slapd ldap-utils libapache2-mod-auth-openidc \
  librsvg2-dev libcairo2-dev libfreetype-dev fonts-dejavu-core chromium nodejs"
 missing=""
 for p in $PKGS; do

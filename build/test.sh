@@ -46,6 +46,10 @@ outer() {
         make -C "$top" || die "make"
     fi
     mkdir -p "$top/work"
+    # npm packages of the browser tests and the test OpenID provider, before
+    # the copy (the copy carries them; the test user needs no npm cache).
+    "$top/build/browser-deps.sh" || die "build/browser-deps.sh"
+    "$top/build/oidc-deps.sh" || die "build/oidc-deps.sh"
     say "unit tests of the httpd-free core (ASan/UBSan)"
     make -s -C "$top" unit >"$top/work/unit.tap" 2>&1 || { cat "$top/work/unit.tap"; die "make unit"; }
     say "unit: $(grep -c '^ok' "$top/work/unit.tap") passed"

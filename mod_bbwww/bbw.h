@@ -26,6 +26,7 @@ typedef struct bbw_ldap_conf bbw_ldap_conf;     /* bbw_ldap.h */
 typedef struct bbw_avatar_conf bbw_avatar_conf; /* bbw_avatar.h */
 typedef struct bbw_ui_conf bbw_ui_conf;         /* bbw_ui.h */
 typedef struct bbw_badges_conf bbw_badges_conf; /* bbw_badges.h */
+typedef struct bbw_hooks_conf bbw_hooks_conf;   /* bbw_hooks.h */
 
 typedef struct {
     const char *mount;              /* the <Location> path the module serves */
@@ -51,6 +52,7 @@ typedef struct {
     bbw_avatar_conf *avatar;
     bbw_ui_conf *ui;                /* UI directives (bbw_ui.c) */
     bbw_badges_conf *badges;        /* BuildbotBadges (bbw_badges.c) */
+    bbw_hooks_conf *hooks;          /* BuildbotChangeHook* (bbw_hooks.c) */
 } bbw_dir_conf;
 
 /* Configuration (bbw_config.c). */

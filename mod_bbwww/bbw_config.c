@@ -7,6 +7,7 @@
 #include "bbw_ldap.h"
 #include "bbw_auth.h"
 #include "bbw_badges.h"
+#include "bbw_hooks.h"
 #include "bbw_ui.h"
 
 #include <ap_regex.h>
@@ -70,8 +71,9 @@ void *bbw_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->authz = add->authz ? add->authz : base->authz;
     c->ldap = add->ldap ? add->ldap : base->ldap;
     c->avatar = add->avatar ? add->avatar : base->avatar;
-    c->ui = add->ui ? add->ui : base->ui;
+    c->ui = bbw_ui_merge_conf(p, base->ui, add->ui);
     c->badges = add->badges ? add->badges : base->badges;
+    c->hooks = add->hooks ? add->hooks : base->hooks;
     return c;
 }
 
@@ -296,6 +298,7 @@ const command_rec bbw_directives[] = {
     BBW_AVATAR_DIRECTIVES
     BBW_UI_DIRECTIVES
     BBW_BADGES_DIRECTIVES
+    BBW_HOOKS_DIRECTIVES
     { NULL }
 };
 

@@ -10,6 +10,10 @@
  * New reference. */
 json_t *bbw_frontend_config(request_rec *r);
 
+/* The same object serialized as Buildbot does, made safe for a <script>
+ * element ("</" written "<\/", U+2028/2029 escaped): for the UI page. */
+const char *bbw_frontend_config_script(request_rec *r);
+
 /* GET/HEAD /config. */
 int bbw_frontend_config_handler(request_rec *r);
 

@@ -1,3 +1,916 @@
-/* Placeholder until the views file lands. */
+/* One-call data for the waterfall, console and grid pages of the UI:
+ * GET/HEAD views/waterfall.json, views/console.json, views/grid.json.
+ *
+ * Read-only, subject to the same read rules as REST: the request must pass
+ * Buildbot's authz for GET /api/v2/builds (denied: 403 {"error": "you need
+ * to have role '<role>'"}), and builders hidden by BuildbotViewBuilders are
+ * left out together with their builds. Each answer takes a fixed handful of
+ * SQL statements (never one per builder or per build), all parameterized,
+ * and is bounded in size. Bodies are compact JSON (application/json); errors
+ * are {"error": "<text>"} with 400 (bad parameter), 403, 404 (unknown view),
+ * 405 (method other than GET/HEAD), 500/503 (database).
+ *
+ * Formats (htdocs/README.md, section "views", says the same for page
+ * authors). A builder is {"builderid", "name", "description", "tags": [..]};
+ * every list of builders holds every builder the user may see (ascending
+ * id; the waterfall's `builders` parameter narrows it).
+ *
+ * views/waterfall.json?since=S&until=U&builders=1,2&limit=N
+ *   since/until: unix seconds (0..2147483647). until defaults to the newest build activity
+ *   (latest started_at or complete_at of a visible build; now when there is
+ *   none), since to until - 86400. builders: comma list of builder ids
+ *   (at most 1000). limit: at most N builds (1..100000, default 2000); the
+ *   newest ones are kept.
+ *   {"builders": [..],
+ *    "builds": [{"buildid", "builderid", "number", "started_at",
+ *                "complete_at", "results", "state_string", "workerid"}],
+ *    "truncated": bool, "window": {"since", "until"}}
+ *   builds: those overlapping [since, until] (started_at <= until and not
+ *   completed before since), newest start first.
+ *
+ * views/console.json?changes=N
+ *   N most recent changes (1..200, default 25), changeid descending, and
+ *   the builds made for them (build -> request -> buildset -> its
+ *   sourcestamps -> the changes of those sourcestamps).
+ *   {"changes": [{"changeid", "author", "comments" (first 400 bytes),
+ *                 "revision", "branch", "when_timestamp", "repository",
+ *                 "project"}],
+ *    "builders": [..],
+ *    "builds": [{"buildid", "builderid", "number", "results", "complete",
+ *                "started_at", "state_string", "changeids": [..]}],
+ *    "truncated": bool}
+ *   Changes that only hidden builders built are left out (as REST does).
+ *
+ * views/grid.json?branch=B&revisions=N
+ *   One column per source stamp (revision): the N (1..100, default 10)
+ *   whose latest buildset is newest and that a visible builder was asked
+ *   to build, optionally only those on branch B.
+ *   {"branch": B or null, "branches": [every non-empty branch name of a
+ *    source stamp, sorted, at most 500],
+ *    "revisions": [{"ssid", "branch", "revision", "repository", "codebase",
+ *                   "project", "created_at",
+ *                   "change": {"changeid", "author", "comments",
+ *                              "when_timestamp"} or null}],
+ *    "builders": [..],
+ *    "builds": [{"buildid", "builderid", "number", "results", "complete",
+ *                "started_at", "state_string", "ssids": [..]}],
+ *    "truncated": bool}
+ *
+ * Console and grid builds come newest first (build id descending); an
+ * answer holds at most 50000 (then "truncated": the oldest are left out).
+ * With the response cache on (SQLite), answers are kept per URL and
+ * audience until the database changes. */
 #include "bbw_views.h"
-int bbw_views_handler(request_rec *r, const char *rest) { return DECLINED; }
+#include "bbw_access.h"
+#include "bbw_rest.h"
+#include "bbw_session.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <string.h>
+
+#define WATERFALL_SPAN 86400
+#define TIME_MAX APR_INT64_C(2147483647)
+#define WATERFALL_LIMIT_DEFAULT 2000
+#define WATERFALL_LIMIT_MAX 100000
+#define WATERFALL_BUILDERS_MAX 1000
+#define CONSOLE_CHANGES_DEFAULT 25
+#define CONSOLE_CHANGES_MAX 200
+#define GRID_REVISIONS_DEFAULT 10
+#define GRID_REVISIONS_MAX 100
+#define LINKED_BUILDS_MAX 50000
+#define COMMENTS_MAX 400
+#define BRANCH_MAX 256
+#define BRANCHES_MAX 500
+
+typedef struct view view;
+typedef int (*view_fn)(view *v);
+
+struct view {
+    request_rec *r;
+    apr_pool_t *p;
+    bbw_db *db;
+    apr_table_t *args;
+    const apr_array_header_t *hidden;   /* NULL: nothing hidden */
+    bbw_buf out;
+    int status;                         /* != OK: error to answer */
+    const char *message;
+};
+
+/* ---- answers ---- */
+
+static int send_json(request_rec *r, int status, const char *body, apr_size_t len)
+{
+    r->status = status;
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (!r->header_only)
+        ap_rwrite(body, (int)len, r);
+    return OK;
+}
+
+static int send_error(request_rec *r, int status, const char *message)
+{
+    bbw_buf b;
+    bbw_buf_init(&b, r->pool, 128);
+    bbw_buf_adds(&b, "{\"error\": ");
+    bbw_json_write_string(&b, message, strlen(message));
+    bbw_buf_adds(&b, "}");
+    return send_json(r, status, b.data, b.len);
+}
+
+/* As REST answers: shared caches must not mix audiences. */
+static void cache_headers(request_rec *r)
+{
+    const bbw_dir_conf *conf = bbw_conf(r);
+    if (conf->authz || conf->remote_user_header) {
+        apr_table_setn(r->headers_out, "Cache-Control", "private");
+        apr_table_mergen(r->headers_out, "Vary", "Cookie");
+    }
+    int secs = bbw_conf_json_cache_seconds(conf);
+    if (secs <= 0)
+        return;
+    char date[APR_RFC822_DATE_LEN];
+    apr_rfc822_date(date, apr_time_now() + apr_time_from_sec(secs));
+    apr_table_setn(r->headers_out, "Expires", apr_pstrdup(r->pool, date));
+    apr_table_setn(r->headers_out, "Pragma", "no-cache");
+}
+
+static int fail(view *v, int status, const char *message)
+{
+    v->status = status;
+    v->message = message;
+    return 0;
+}
+
+static int fail_db(view *v)
+{
+    return fail(v, HTTP_INTERNAL_SERVER_ERROR, "internal error - see logs");
+}
+
+/* ---- parameters ---- */
+
+/* The query string as a table; 0 (v->status set) on a malformed or
+ * repeated parameter. */
+static int parse_args(view *v, const char *const *known)
+{
+    v->args = apr_table_make(v->p, 4);
+    char *rest = apr_pstrdup(v->p, v->r->args ? v->r->args : ""), *state = NULL;
+    for (char *pair = apr_strtok(rest, "&", &state); pair; pair = apr_strtok(NULL, "&", &state)) {
+        char *eq = strchr(pair, '=');
+        char *value = eq ? eq + 1 : pair + strlen(pair);
+        if (eq)
+            *eq = '\0';
+        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(value) != OK)
+            return fail(v, HTTP_BAD_REQUEST, "invalid query string");
+        int ok = 0;
+        for (const char *const *k = known; *k; k++)
+            ok |= strcmp(*k, pair) == 0;
+        if (!ok)
+            return fail(v, HTTP_BAD_REQUEST,
+                        apr_psprintf(v->p, "unknown parameter '%s'", pair));
+        if (apr_table_get(v->args, pair))
+            return fail(v, HTTP_BAD_REQUEST,
+                        apr_psprintf(v->p, "parameter '%s' given twice", pair));
+        apr_table_setn(v->args, pair, value);
+    }
+    return 1;
+}
+
+static int parse_decimal(const char *s, apr_int64_t *out)
+{
+    apr_int64_t n = 0;
+    if (!*s || strlen(s) > 15)
+        return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return 0;
+        n = n * 10 + (*s - '0');
+    }
+    *out = n;
+    return 1;
+}
+
+/* An integer parameter in [lo, hi]: 1 = given, 0 = absent (*out = dflt),
+ * -1 = invalid (v->status set). */
+static int int_arg(view *v, const char *name, apr_int64_t lo, apr_int64_t hi,
+                   apr_int64_t dflt, apr_int64_t *out)
+{
+    const char *s = apr_table_get(v->args, name);
+    *out = dflt;
+    if (!s)
+        return 0;
+    if (!parse_decimal(s, out) || *out < lo || *out > hi) {
+        fail(v, HTTP_BAD_REQUEST,
+             apr_psprintf(v->p, "invalid %s: expected an integer from %" APR_INT64_T_FMT
+                          " to %" APR_INT64_T_FMT, name, lo, hi));
+        return -1;
+    }
+    return 1;
+}
+
+/* builders=1,2,3 → ids; NULL when absent; 0 (v->status set) when bad. */
+static int ids_arg(view *v, const char *name, apr_array_header_t **ids)
+{
+    const char *s = apr_table_get(v->args, name);
+    *ids = NULL;
+    if (!s)
+        return 1;
+    apr_array_header_t *list = apr_array_make(v->p, 8, sizeof(apr_int64_t));
+    char *copy = apr_pstrdup(v->p, s);
+    const char *bad = apr_psprintf(v->p, "invalid %s: expected a comma-separated list of"
+                                   " at most %d builder ids", name, WATERFALL_BUILDERS_MAX);
+    for (char *item = copy, *comma; item; item = comma ? comma + 1 : NULL) {
+        comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        apr_int64_t id;
+        if (!parse_decimal(item, &id) || list->nelts >= WATERFALL_BUILDERS_MAX)
+            return fail(v, HTTP_BAD_REQUEST, bad);
+        APR_ARRAY_PUSH(list, apr_int64_t) = id;
+    }
+    *ids = list;
+    return 1;
+}
+
+/* ---- SQL pieces ---- */
+
+static int hides_all(const apr_array_header_t *hidden)
+{
+    return hidden && hidden->nelts == 1
+           && APR_ARRAY_IDX(hidden, 0, apr_int64_t) == BBW_ACCESS_HIDE_ALL;
+}
+
+/* " AND col NOT IN (hidden ids)"; nothing when nothing is hidden. */
+static void visible_only(view *v, bbw_buf *sql, apr_array_header_t *params, const char *col)
+{
+    if (!v->hidden || v->hidden->nelts == 0)
+        return;
+    if (hides_all(v->hidden)) {
+        bbw_buf_adds(sql, " AND 1=0");
+        return;
+    }
+    bbw_buf_adds(sql, apr_pstrcat(v->p, " AND ", col, " NOT IN ", NULL));
+    bbw_sql_in_ints(sql, params, (const apr_int64_t *)v->hidden->elts, v->hidden->nelts);
+}
+
+/* ---- JSON writing straight from rows (answers reach 10^5 objects) ---- */
+
+static void put(view *v, const char *s)
+{
+    bbw_buf_adds(&v->out, s);
+}
+
+static void put_int64(view *v, apr_int64_t n)
+{
+    char tmp[24];
+    apr_snprintf(tmp, sizeof tmp, "%" APR_INT64_T_FMT, n);
+    bbw_buf_adds(&v->out, tmp);
+}
+
+static void put_int(view *v, const bbw_row *row, int i)
+{
+    if (bbw_cell_null(row, i))
+        put(v, "null");
+    else
+        put_int64(v, bbw_cell_int(row, i));
+}
+
+static void put_str(view *v, const bbw_row *row, int i)
+{
+    if (bbw_cell_null(row, i))
+        put(v, "null");
+    else
+        bbw_json_write_string(&v->out, row->val[i], row->len[i]);
+}
+
+/* At most max bytes, cut before a UTF-8 continuation byte. */
+static void put_str_cut(view *v, const bbw_row *row, int i, apr_size_t max)
+{
+    if (bbw_cell_null(row, i) || row->len[i] <= max) {
+        put_str(v, row, i);
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)row->val[i];
+    apr_size_t n = max;
+    while (n > 0 && (s[n] & 0xC0) == 0x80)
+        n--;
+    bbw_json_write_string(&v->out, row->val[i], n);
+}
+
+static void put_bool(view *v, int b)
+{
+    put(v, b ? "true" : "false");
+}
+
+/* ---- builders ---- */
+
+typedef struct {
+    view *v;
+    apr_hash_t *tags;           /* builder id → apr_array of tag names */
+    int n;
+} builders_baton;
+
+static int read_tag(void *baton, const bbw_row *row)
+{
+    builders_baton *b = baton;
+    if (bbw_cell_null(row, 0) || bbw_cell_null(row, 1))
+        return 0;
+    apr_int64_t *id = apr_palloc(b->v->p, sizeof *id);
+    *id = bbw_cell_int(row, 0);
+    apr_array_header_t *list = apr_hash_get(b->tags, id, sizeof *id);
+    if (!list) {
+        list = apr_array_make(b->v->p, 2, sizeof(const char *));
+        apr_hash_set(b->tags, id, sizeof *id, list);
+    }
+    APR_ARRAY_PUSH(list, const char *) = apr_pstrmemdup(b->v->p, row->val[1], row->len[1]);
+    return 0;
+}
+
+static int write_builder(void *baton, const bbw_row *row)
+{
+    builders_baton *b = baton;
+    view *v = b->v;
+    apr_int64_t id = bbw_cell_int(row, 0);
+    put(v, b->n++ ? ",{\"builderid\":" : "{\"builderid\":");
+    put_int64(v, id);
+    put(v, ",\"name\":");
+    put_str(v, row, 1);
+    put(v, ",\"description\":");
+    put_str(v, row, 2);
+    put(v, ",\"tags\":[");
+    const apr_array_header_t *tags = apr_hash_get(b->tags, &id, sizeof id);
+    for (int i = 0; tags && i < tags->nelts; i++) {
+        const char *t = APR_ARRAY_IDX(tags, i, const char *);
+        if (i)
+            put(v, ",");
+        bbw_json_write_string(&v->out, t, strlen(t));
+    }
+    put(v, "]}");
+    return 0;
+}
+
+/* "builders":[...] of the visible builders (only those of `only` if set). */
+static int write_builders(view *v, const apr_array_header_t *only)
+{
+    builders_baton b = { v, apr_hash_make(v->p), 0 };
+    apr_array_header_t *params = bbw_params(v->p);
+    bbw_buf sql;
+    bbw_buf_init(&sql, v->p, 256);
+    bbw_buf_adds(&sql, "SELECT builders_tags.builderid, tags.name FROM builders_tags"
+                 " JOIN tags ON tags.id = builders_tags.tagid ORDER BY builders_tags.id");
+    if (bbw_db_each(v->db, sql.data, params, read_tag, &b) != APR_SUCCESS)
+        return fail_db(v);
+    bbw_buf_init(&sql, v->p, 256);
+    bbw_buf_adds(&sql, "SELECT id, name, description FROM builders WHERE 1=1");
+    visible_only(v, &sql, params, "id");
+    if (only) {
+        bbw_buf_adds(&sql, " AND id IN ");
+        bbw_sql_in_ints(&sql, params, (const apr_int64_t *)only->elts, only->nelts);
+    }
+    bbw_buf_adds(&sql, " ORDER BY id");
+    put(v, "\"builders\":[");
+    if (bbw_db_each(v->db, sql.data, params, write_builder, &b) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, "]");
+    return 1;
+}
+
+/* ---- waterfall ---- */
+
+static int read_newest(void *baton, const bbw_row *row)
+{
+    apr_int64_t *newest = baton;
+    for (int i = 0; i < 2; i++)
+        if (!bbw_cell_null(row, i) && bbw_cell_int(row, i) > *newest)
+            *newest = bbw_cell_int(row, i);
+    return 1;
+}
+
+typedef struct {
+    view *v;
+    apr_int64_t limit;
+    apr_int64_t n;
+    int truncated;
+} builds_baton;
+
+static int write_waterfall_build(void *baton, const bbw_row *row)
+{
+    builds_baton *b = baton;
+    view *v = b->v;
+    if (b->n >= b->limit) {
+        b->truncated = 1;
+        return 1;
+    }
+    static const char *const keys[] = {
+        "{\"buildid\":", ",\"builderid\":", ",\"number\":", ",\"started_at\":",
+        ",\"complete_at\":", ",\"results\":", ",\"state_string\":", ",\"workerid\":"
+    };
+    if (b->n++)
+        put(v, ",");
+    for (int i = 0; i < 8; i++) {
+        put(v, keys[i]);
+        if (i == 6)
+            put_str(v, row, i);
+        else
+            put_int(v, row, i);
+    }
+    put(v, "}");
+    return 0;
+}
+
+static int waterfall(view *v)
+{
+    static const char *const known[] = { "since", "until", "builders", "limit", NULL };
+    apr_int64_t since, until, limit;
+    apr_array_header_t *only;
+    if (!parse_args(v, known))
+        return 0;
+    /* The columns are 32-bit INTEGERs (PostgreSQL refuses larger values). */
+    int has_since = int_arg(v, "since", 0, TIME_MAX, 0, &since);
+    int has_until = int_arg(v, "until", 0, TIME_MAX, 0, &until);
+    if (has_since < 0 || has_until < 0
+        || int_arg(v, "limit", 1, WATERFALL_LIMIT_MAX, WATERFALL_LIMIT_DEFAULT, &limit) < 0
+        || !ids_arg(v, "builders", &only))
+        return 0;
+    apr_array_header_t *params = bbw_params(v->p);
+    bbw_buf sql;
+    if (!has_until) {
+        apr_int64_t newest = -1;
+        bbw_buf_init(&sql, v->p, 128);
+        bbw_buf_adds(&sql, "SELECT MAX(started_at), MAX(complete_at) FROM builds WHERE 1=1");
+        visible_only(v, &sql, params, "builderid");
+        if (bbw_db_each(v->db, sql.data, params, read_newest, &newest) != APR_SUCCESS)
+            return fail_db(v);
+        until = newest >= 0 ? newest : apr_time_sec(apr_time_now());
+        if (has_since && until < since)
+            until = since + WATERFALL_SPAN;
+    }
+    if (!has_since)
+        since = until >= WATERFALL_SPAN ? until - WATERFALL_SPAN : 0;
+    if (since > until)
+        return fail(v, HTTP_BAD_REQUEST, "invalid window: since is after until");
+
+    put(v, "{");
+    if (!write_builders(v, only))
+        return 0;
+    params = bbw_params(v->p);
+    bbw_buf_init(&sql, v->p, 512);
+    bbw_buf_adds(&sql, "SELECT id, builderid, number, started_at, complete_at, results,"
+                 " state_string, workerid FROM builds"
+                 " WHERE started_at <= ? AND (complete_at IS NULL OR complete_at >= ?)");
+    bbw_param_int(params, until);
+    bbw_param_int(params, since);
+    visible_only(v, &sql, params, "builderid");
+    if (only) {
+        bbw_buf_adds(&sql, " AND builderid IN ");
+        bbw_sql_in_ints(&sql, params, (const apr_int64_t *)only->elts, only->nelts);
+    }
+    bbw_buf_adds(&sql, " ORDER BY started_at DESC, id DESC LIMIT ?");
+    bbw_param_int(params, limit + 1);
+    builds_baton b = { v, limit, 0, 0 };
+    put(v, ",\"builds\":[");
+    if (bbw_db_each(v->db, sql.data, params, write_waterfall_build, &b) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, "],\"truncated\":");
+    put_bool(v, b.truncated);
+    put(v, ",\"window\":{\"since\":");
+    put_int64(v, since);
+    put(v, ",\"until\":");
+    put_int64(v, until);
+    put(v, "}}");
+    return 1;
+}
+
+/* ---- builds linked to changes (console) or source stamps (grid) ---- */
+
+/* Rows: build columns 0..6 (id, builderid, number, results, complete_at,
+ * started_at, state_string), then the linked id; grouped by build id. */
+typedef struct {
+    view *v;
+    const char *link_key;       /* ",\"changeids\":[" */
+    apr_int64_t current;        /* build being written, 0 = none */
+    apr_int64_t last_link;
+    apr_int64_t n;
+    int truncated;
+} linked_baton;
+
+static int write_linked_build(void *baton, const bbw_row *row)
+{
+    linked_baton *b = baton;
+    view *v = b->v;
+    apr_int64_t id = bbw_cell_int(row, 0), link = bbw_cell_int(row, 7);
+    if (id == b->current) {
+        if (link != b->last_link) {
+            put(v, ",");
+            put_int64(v, link);
+            b->last_link = link;
+        }
+        return 0;
+    }
+    if (b->n >= LINKED_BUILDS_MAX) {
+        b->truncated = 1;
+        return 1;
+    }
+    if (b->n++)
+        put(v, "]},");
+    b->current = id;
+    b->last_link = link;
+    put(v, "{\"buildid\":");
+    put_int64(v, id);
+    put(v, ",\"builderid\":");
+    put_int(v, row, 1);
+    put(v, ",\"number\":");
+    put_int(v, row, 2);
+    put(v, ",\"results\":");
+    put_int(v, row, 3);
+    put(v, ",\"complete\":");
+    put_bool(v, !bbw_cell_null(row, 4));
+    put(v, ",\"started_at\":");
+    put_int(v, row, 5);
+    put(v, ",\"state_string\":");
+    put_str(v, row, 6);
+    put(v, b->link_key);
+    put_int64(v, link);
+    return 0;
+}
+
+/* "builds":[...],"truncated":bool for the builds of sql. */
+static int write_linked_builds(view *v, const char *sql, apr_array_header_t *params,
+                               const char *link_key)
+{
+    linked_baton b = { v, link_key, 0, 0, 0, 0 };
+    put(v, "\"builds\":[");
+    if (bbw_db_each(v->db, sql, params, write_linked_build, &b) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, b.n ? "]}],\"truncated\":" : "],\"truncated\":");
+    put_bool(v, b.truncated);
+    return 1;
+}
+
+#define LINKED_BUILD_COLS "b.id, b.builderid, b.number, b.results, b.complete_at," \
+    " b.started_at, b.state_string"
+
+/* ---- console ---- */
+
+typedef struct {
+    view *v;
+    apr_array_header_t *ids;
+} changes_baton;
+
+static int write_change(void *baton, const bbw_row *row)
+{
+    changes_baton *c = baton;
+    view *v = c->v;
+    static const char *const keys[] = {
+        "{\"changeid\":", ",\"author\":", ",\"comments\":", ",\"revision\":",
+        ",\"branch\":", ",\"when_timestamp\":", ",\"repository\":", ",\"project\":"
+    };
+    if (c->ids->nelts)
+        put(v, ",");
+    APR_ARRAY_PUSH(c->ids, apr_int64_t) = bbw_cell_int(row, 0);
+    for (int i = 0; i < 8; i++) {
+        put(v, keys[i]);
+        if (i == 0 || i == 5)
+            put_int(v, row, i);
+        else if (i == 2)
+            put_str_cut(v, row, i, COMMENTS_MAX);
+        else
+            put_str(v, row, i);
+    }
+    put(v, "}");
+    return 0;
+}
+
+/* " AND <not a change that only hidden builders built>" (bbw_visibility.c's
+ * rule, as one condition on changes.sourcestampid). */
+static void visible_changes_only(view *v, bbw_buf *sql, apr_array_header_t *params)
+{
+    if (!v->hidden || v->hidden->nelts == 0)
+        return;
+    if (hides_all(v->hidden)) {
+        bbw_buf_adds(sql, " AND 1=0");
+        return;
+    }
+    const apr_int64_t *ids = (const apr_int64_t *)v->hidden->elts;
+    bbw_buf_adds(sql, " AND NOT (EXISTS (SELECT 1 FROM buildset_sourcestamps bss"
+                 " JOIN buildrequests br ON br.buildsetid = bss.buildsetid"
+                 " WHERE bss.sourcestampid = changes.sourcestampid AND br.builderid IN ");
+    bbw_sql_in_ints(sql, params, ids, v->hidden->nelts);
+    bbw_buf_adds(sql, ") AND NOT EXISTS (SELECT 1 FROM buildset_sourcestamps b2"
+                 " JOIN buildrequests r2 ON r2.buildsetid = b2.buildsetid"
+                 " WHERE b2.sourcestampid = changes.sourcestampid AND r2.builderid NOT IN ");
+    bbw_sql_in_ints(sql, params, ids, v->hidden->nelts);
+    bbw_buf_adds(sql, "))");
+}
+
+static int console(view *v)
+{
+    static const char *const known[] = { "changes", NULL };
+    apr_int64_t n;
+    if (!parse_args(v, known)
+        || int_arg(v, "changes", 1, CONSOLE_CHANGES_MAX, CONSOLE_CHANGES_DEFAULT, &n) < 0)
+        return 0;
+    apr_array_header_t *params = bbw_params(v->p);
+    bbw_buf sql;
+    bbw_buf_init(&sql, v->p, 1024);
+    bbw_buf_adds(&sql, "SELECT changeid, author, comments, revision, branch, when_timestamp,"
+                 " repository, project FROM changes WHERE 1=1");
+    visible_changes_only(v, &sql, params);
+    bbw_buf_adds(&sql, " ORDER BY changeid DESC LIMIT ?");
+    bbw_param_int(params, n);
+    changes_baton c = { v, apr_array_make(v->p, (int)n, sizeof(apr_int64_t)) };
+    put(v, "{\"changes\":[");
+    if (bbw_db_each(v->db, sql.data, params, write_change, &c) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, "],");
+    if (!write_builders(v, NULL))
+        return 0;
+    put(v, ",");
+    params = bbw_params(v->p);
+    bbw_buf_init(&sql, v->p, 1024);
+    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS ", ch.changeid FROM changes ch"
+                 " JOIN buildset_sourcestamps bss ON bss.sourcestampid = ch.sourcestampid"
+                 " JOIN buildrequests br ON br.buildsetid = bss.buildsetid"
+                 " JOIN builds b ON b.buildrequestid = br.id WHERE ch.changeid IN ");
+    bbw_sql_in_ints(&sql, params, (const apr_int64_t *)c.ids->elts, c.ids->nelts);
+    visible_only(v, &sql, params, "b.builderid");
+    bbw_buf_adds(&sql, " ORDER BY b.id DESC, ch.changeid");
+    if (!write_linked_builds(v, sql.data, params, ",\"changeids\":["))
+        return 0;
+    put(v, "}");
+    return 1;
+}
+
+/* ---- grid ---- */
+
+typedef struct {
+    apr_int64_t max;
+    apr_array_header_t *ids;
+    apr_hash_t *seen;
+} columns_baton;
+
+/* Rows: source stamp ids by newest buildset first; the first max distinct. */
+static int read_column(void *baton, const bbw_row *row)
+{
+    columns_baton *c = baton;
+    apr_int64_t id = bbw_cell_int(row, 0);
+    if (apr_hash_get(c->seen, &id, sizeof id))
+        return 0;
+    apr_int64_t *key = apr_pmemdup(c->ids->pool, &id, sizeof id);
+    apr_hash_set(c->seen, key, sizeof *key, key);
+    APR_ARRAY_PUSH(c->ids, apr_int64_t) = id;
+    return c->ids->nelts >= c->max;
+}
+
+typedef struct {
+    view *v;
+    apr_hash_t *json;           /* ssid → JSON text of its change */
+} ss_changes_baton;
+
+static int read_ss_change(void *baton, const bbw_row *row)
+{
+    ss_changes_baton *c = baton;
+    view *v = c->v;
+    bbw_buf saved = v->out;
+    bbw_buf_init(&v->out, v->p, 256);
+    put(v, "{\"changeid\":");
+    put_int(v, row, 1);
+    put(v, ",\"author\":");
+    put_str(v, row, 2);
+    put(v, ",\"comments\":");
+    put_str_cut(v, row, 3, COMMENTS_MAX);
+    put(v, ",\"when_timestamp\":");
+    put_int(v, row, 4);
+    put(v, "}");
+    apr_int64_t *ss = apr_palloc(v->p, sizeof *ss);
+    *ss = bbw_cell_int(row, 0);
+    /* Rows come by ascending changeid: the last one is the stamp's change. */
+    apr_hash_set(c->json, ss, sizeof *ss, apr_pstrmemdup(v->p, v->out.data, v->out.len));
+    v->out = saved;
+    return 0;
+}
+
+typedef struct {
+    view *v;
+    apr_hash_t *rows;           /* ssid → JSON text of the column */
+    apr_hash_t *changes;
+} ss_baton;
+
+static int read_ss(void *baton, const bbw_row *row)
+{
+    ss_baton *s = baton;
+    view *v = s->v;
+    apr_int64_t *id = apr_palloc(v->p, sizeof *id);
+    *id = bbw_cell_int(row, 0);
+    static const char *const keys[] = {
+        "{\"ssid\":", ",\"branch\":", ",\"revision\":", ",\"repository\":",
+        ",\"codebase\":", ",\"project\":", ",\"created_at\":"
+    };
+    bbw_buf saved = v->out;
+    bbw_buf_init(&v->out, v->p, 256);
+    for (int i = 0; i < 7; i++) {
+        put(v, keys[i]);
+        if (i == 0 || i == 6)
+            put_int(v, row, i);
+        else
+            put_str(v, row, i);
+    }
+    const char *change = apr_hash_get(s->changes, id, sizeof *id);
+    put(v, ",\"change\":");
+    put(v, change ? change : "null");
+    put(v, "}");
+    apr_hash_set(s->rows, id, sizeof *id, apr_pstrmemdup(v->p, v->out.data, v->out.len));
+    v->out = saved;
+    return 0;
+}
+
+static int write_branch(void *baton, const bbw_row *row)
+{
+    view *v = baton;
+    if (v->out.data[v->out.len - 1] != '[')
+        put(v, ",");
+    put_str(v, row, 0);
+    return 0;
+}
+
+/* The columns: "revisions":[...] in the order of ids. */
+static int write_columns(view *v, const apr_array_header_t *ids)
+{
+    const apr_int64_t *id = (const apr_int64_t *)ids->elts;
+    ss_changes_baton cb = { v, apr_hash_make(v->p) };
+    ss_baton sb = { v, apr_hash_make(v->p), cb.json };
+    apr_array_header_t *params = bbw_params(v->p);
+    bbw_buf sql;
+    bbw_buf_init(&sql, v->p, 512);
+    bbw_buf_adds(&sql, "SELECT sourcestampid, changeid, author, comments, when_timestamp"
+                 " FROM changes WHERE sourcestampid IN ");
+    bbw_sql_in_ints(&sql, params, id, ids->nelts);
+    bbw_buf_adds(&sql, " ORDER BY changeid");
+    if (bbw_db_each(v->db, sql.data, params, read_ss_change, &cb) != APR_SUCCESS)
+        return fail_db(v);
+    params = bbw_params(v->p);
+    bbw_buf_init(&sql, v->p, 512);
+    bbw_buf_adds(&sql, "SELECT id, branch, revision, repository, codebase, project, created_at"
+                 " FROM sourcestamps WHERE id IN ");
+    bbw_sql_in_ints(&sql, params, id, ids->nelts);
+    if (bbw_db_each(v->db, sql.data, params, read_ss, &sb) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, "\"revisions\":[");
+    for (int i = 0, n = 0; i < ids->nelts; i++) {
+        const char *text = apr_hash_get(sb.rows, &id[i], sizeof id[i]);
+        if (!text)
+            continue;
+        if (n++)
+            put(v, ",");
+        put(v, text);
+    }
+    put(v, "]");
+    return 1;
+}
+
+static int grid(view *v)
+{
+    static const char *const known[] = { "branch", "revisions", NULL };
+    apr_int64_t n;
+    if (!parse_args(v, known)
+        || int_arg(v, "revisions", 1, GRID_REVISIONS_MAX, GRID_REVISIONS_DEFAULT, &n) < 0)
+        return 0;
+    const char *branch = apr_table_get(v->args, "branch");
+    if (branch && (!*branch || strlen(branch) > BRANCH_MAX))
+        return fail(v, HTTP_BAD_REQUEST, "invalid branch: expected 1 to 256 bytes");
+
+    /* Newest buildsets first (buildset_sourcestamps_buildsetid index),
+     * stopping at the n-th distinct source stamp. */
+    columns_baton cols = { n, apr_array_make(v->p, (int)n, sizeof(apr_int64_t)),
+                           apr_hash_make(v->p) };
+    apr_array_header_t *params = bbw_params(v->p);
+    bbw_buf sql;
+    bbw_buf_init(&sql, v->p, 1024);
+    bbw_buf_adds(&sql, "SELECT bss.sourcestampid FROM buildset_sourcestamps bss");
+    if (branch)
+        bbw_buf_adds(&sql, " JOIN sourcestamps ss ON ss.id = bss.sourcestampid");
+    bbw_buf_adds(&sql, " WHERE EXISTS (SELECT 1 FROM buildrequests br"
+                 " WHERE br.buildsetid = bss.buildsetid");
+    visible_only(v, &sql, params, "br.builderid");
+    bbw_buf_adds(&sql, ")");
+    if (branch) {
+        bbw_buf_adds(&sql, " AND ss.branch = ?");
+        bbw_param_str(params, branch);
+    }
+    bbw_buf_adds(&sql, " ORDER BY bss.buildsetid DESC, bss.id DESC");
+    if (bbw_db_each(v->db, sql.data, params, read_column, &cols) != APR_SUCCESS)
+        return fail_db(v);
+
+    put(v, "{\"branch\":");
+    if (branch)
+        bbw_json_write_string(&v->out, branch, strlen(branch));
+    else
+        put(v, "null");
+    put(v, ",\"branches\":[");
+    params = bbw_params(v->p);
+    if (bbw_db_each(v->db, "SELECT DISTINCT branch FROM sourcestamps"
+                    " WHERE branch IS NOT NULL AND branch <> '' ORDER BY branch LIMIT " APR_STRINGIFY(BRANCHES_MAX), params,
+                    write_branch, v) != APR_SUCCESS)
+        return fail_db(v);
+    put(v, "],");
+    if (!write_columns(v, cols.ids))
+        return 0;
+    put(v, ",");
+    if (!write_builders(v, NULL))
+        return 0;
+    put(v, ",");
+    params = bbw_params(v->p);
+    bbw_buf_init(&sql, v->p, 1024);
+    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS ", bss.sourcestampid"
+                 " FROM buildset_sourcestamps bss"
+                 " JOIN buildrequests br ON br.buildsetid = bss.buildsetid"
+                 " JOIN builds b ON b.buildrequestid = br.id WHERE bss.sourcestampid IN ");
+    bbw_sql_in_ints(&sql, params, (const apr_int64_t *)cols.ids->elts, cols.ids->nelts);
+    visible_only(v, &sql, params, "b.builderid");
+    bbw_buf_adds(&sql, " ORDER BY b.id DESC, bss.sourcestampid");
+    if (!write_linked_builds(v, sql.data, params, ",\"ssids\":["))
+        return 0;
+    put(v, "}");
+    return 1;
+}
+
+/* ---- the handler ---- */
+
+static const struct {
+    const char *name;
+    view_fn fn;
+} views[] = {
+    { "waterfall.json", waterfall },
+    { "console.json", console },
+    { "grid.json", grid },
+};
+
+/* Buildbot's read rule for the builds collection; DECLINED = allowed. */
+static int check_read_access(request_rec *r, bbw_db *db, json_t *user)
+{
+    apr_array_header_t *segs = apr_array_make(r->pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(segs, const char *) = "builds";
+    const bbw_route *route = bbw_route_match(r->pool, segs);
+    const char *role = NULL;
+    int decision = bbw_access_check(r, db, route, r->method, NULL, user, &role);
+    if (decision > 0)
+        return DECLINED;
+    if (decision < 0)
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "authorization lookup failed - see logs");
+    return send_error(r, HTTP_FORBIDDEN,
+                      apr_psprintf(r->pool, "you need to have role '%s'", role ? role : ""));
+}
+
+int bbw_views_handler(request_rec *r, const char *rest)
+{
+    view_fn fn = NULL;
+    for (size_t i = 0; i < sizeof views / sizeof *views; i++)
+        if (strcmp(rest, views[i].name) == 0)
+            fn = views[i].fn;
+    if (!fn)
+        return send_error(r, HTTP_NOT_FOUND, apr_pstrcat(r->pool, "no such view: ", rest, NULL));
+    if (r->method_number != M_GET) {     /* HEAD is M_GET with header_only */
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        return send_error(r, HTTP_METHOD_NOT_ALLOWED, "method not allowed: use GET or HEAD");
+    }
+
+    const bbw_dir_conf *conf = bbw_conf(r);
+    view v = { r, r->pool, bbw_db_open(r), NULL, NULL, { 0 }, OK, NULL };
+    if (!v.db)
+        return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
+    json_t *user = conf->authz || conf->remote_user_header ? bbw_session_user(r) : NULL;
+    if (conf->authz) {
+        int denied = check_read_access(r, v.db, user);
+        if (denied != DECLINED)
+            return denied;
+    }
+    const char *audience = "";
+    if (bbw_access_restricts_view(r)) {
+        if (!user)
+            user = bbw_session_user(r);
+        v.hidden = bbw_access_hidden_builders(r, v.db, user);
+        audience = bbw_access_view_key(r, v.db, user);
+    }
+    cache_headers(r);
+    const char *key = NULL;
+    if (bbw_conf_response_cache(conf)) {
+        const char *body, *ctype, *disposition;
+        apr_size_t len;
+        key = apr_pstrcat(r->pool, "views/", rest, "|", audience, "?", r->args ? r->args : "", NULL);
+        if (bbw_db_cached_response(v.db, key, &body, &len, &ctype, &disposition))
+            return send_json(r, HTTP_OK, body, len);
+    }
+
+    bbw_buf_init(&v.out, r->pool, 64 * 1024);
+    if (!fn(&v)) {
+        if (v.status == HTTP_INTERNAL_SERVER_ERROR)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00200)
+                          "views: %s: a query failed (see above)", rest);
+        return send_error(r, v.status, v.message);
+    }
+    if (key)
+        bbw_db_cache_response(v.db, key, v.out.data, v.out.len,
+                              "application/json; charset=utf-8", NULL);
+    return send_json(r, HTTP_OK, v.out.data, v.out.len);
+}

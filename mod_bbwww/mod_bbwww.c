@@ -8,6 +8,7 @@
 #include "bbw_badges.h"
 #include "bbw_control.h"
 #include "bbw_frontend.h"
+#include "bbw_hooks.h"
 #include "bbw_session.h"
 #include "bbw_ui.h"
 #include "bbw_views.h"
@@ -73,6 +74,8 @@ static int bbw_handler(request_rec *r)
         return bbw_auth_handler(r, rel[4] ? rel + 5 : NULL);
     if (strcmp(rel, "avatar") == 0)
         return bbw_avatar_handler(r);
+    if (strcmp(rel, "change_hook") == 0 || strncmp(rel, "change_hook/", 12) == 0)
+        return bbw_hooks_handler(r, rel);
     if (strcmp(rel, "ws") == 0)
         return bbw_control_ws(r);
     if (strncmp(rel, "plugins/badges/", 15) == 0)

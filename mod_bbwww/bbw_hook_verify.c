@@ -1,0 +1,282 @@
+/* Change hooks: signature, token and request-shape checks, and the
+ * duplicate-delivery table. No httpd headers here (see bbw_hook_verify.h). */
+#include "bbw_hook_verify.h"
+
+#include <apr_atomic.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <sched.h>
+#include <string.h>
+
+const char *bbw_hook_dialect(apr_pool_t *p, const char *relpath)
+{
+    if (!relpath || strncmp(relpath, "change_hook", 11) != 0)
+        return NULL;
+    const char *s = relpath + 11;
+    if (*s == '/')
+        s++;
+    size_t n = 0;
+    while (s[n] && (apr_isalnum(s[n]) || s[n] == '_'))
+        n++;
+    return n ? apr_pstrmemdup(p, s, n) : "base";
+}
+
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;      /* Buildbot compares lowercase hex text: 'A' never matches */
+}
+
+const char *bbw_hook_signature_alg(apr_pool_t *p, const char *header)
+{
+    return apr_pstrmemdup(p, header, strcspn(header, "="));
+}
+
+bbw_sig_result bbw_hook_check_signature(const char *header, const char *want_alg,
+                                        const char *secret, const char *body, apr_size_t len)
+{
+    const char *eq = strchr(header, '=');
+    if (!eq || strchr(eq + 1, '='))
+        return BBW_SIG_FORMAT;
+    size_t alen = (size_t)(eq - header);
+    if (alen != strlen(want_alg) || strncmp(header, want_alg, alen) != 0)
+        return BBW_SIG_UNKNOWN_ALG;
+    const EVP_MD *md = strcmp(want_alg, "sha1") == 0 ? EVP_sha1() : EVP_sha256();
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    if (!HMAC(md, secret, (int)strlen(secret), (const unsigned char *)body, len, mac, &maclen))
+        return BBW_SIG_MISMATCH;
+    /* Decode the given hex into a buffer of the MAC's size; any wrong
+     * length or character makes it differ, decided after the comparison so
+     * that the time taken says nothing about where. */
+    const char *hex = eq + 1;
+    unsigned char given[EVP_MAX_MD_SIZE];
+    int bad = strlen(hex) != 2 * (size_t)maclen;
+    for (unsigned int i = 0; i < maclen; i++) {
+        int hi = !bad ? hex_value((unsigned char)hex[2 * i]) : 0;
+        int lo = !bad ? hex_value((unsigned char)hex[2 * i + 1]) : 0;
+        bad |= hi < 0 || lo < 0;
+        given[i] = (unsigned char)(((hi & 15) << 4) | (lo & 15));
+    }
+    int differ = CRYPTO_memcmp(given, mac, maclen) != 0;
+    return bad || differ ? BBW_SIG_MISMATCH : BBW_SIG_OK;
+}
+
+int bbw_hook_secret_equal(const char *given, const char *expected)
+{
+    if (!given || !expected)
+        return 0;
+    unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)given, strlen(given), a);
+    SHA256((const unsigned char *)expected, strlen(expected), b);
+    return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+const char *bbw_hook_pybytes_repr(apr_pool_t *p, const char *s)
+{
+    if (!s)
+        return "None";
+    char quote = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+    char *out = apr_palloc(p, 4 * strlen(s) + 4), *o = out;
+    *o++ = 'b';
+    *o++ = quote;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '\\' || *c == (unsigned char)quote) {
+            *o++ = '\\';
+            *o++ = (char)*c;
+        }
+        else if (*c == '\t' || *c == '\n' || *c == '\r') {
+            *o++ = '\\';
+            *o++ = *c == '\t' ? 't' : *c == '\n' ? 'n' : 'r';
+        }
+        else if (*c < 0x20 || *c >= 0x7f)
+            o += sprintf(o, "\\x%02x", *c);
+        else
+            *o++ = (char)*c;
+    }
+    *o++ = quote;
+    *o = '\0';
+    return out;
+}
+
+static char *url_decode(apr_pool_t *p, const char *s, size_t n)
+{
+    char *out = apr_palloc(p, n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+')
+            *o++ = ' ';
+        else if (s[i] == '%' && i + 2 < n && apr_isxdigit(s[i + 1])
+                 && apr_isxdigit(s[i + 2])) {
+            char hex[3] = { s[i + 1], s[i + 2], 0 };
+            *o++ = (char)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        else
+            *o++ = s[i];
+    }
+    *o = '\0';
+    return out;
+}
+
+apr_array_header_t *bbw_hook_form_values(apr_pool_t *p, const char *text, apr_size_t len,
+                                         const char *name)
+{
+    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
+    size_t i = 0;
+    while (text && i < len) {
+        size_t end = i;
+        while (end < len && text[end] != '&')
+            end++;
+        size_t eq = i;
+        while (eq < end && text[eq] != '=')
+            eq++;
+        if (end > i && strcmp(url_decode(p, text + i, eq - i), name) == 0)
+            *(const char **)apr_array_push(values) =
+                eq < end ? url_decode(p, text + eq + 1, end - eq - 1) : "";
+        i = end + 1;
+    }
+    return values;
+}
+
+int bbw_hook_event_known(const char *dialect, const char *event)
+{
+    static const char *const github[] = { "ping", "push", "pull_request", "workflow_run", NULL };
+    static const char *const cloud[] = {
+        "repo_push", "pullrequest_created", "pullrequest_updated", "pullrequest_fulfilled",
+        "pullrequest_rejected", NULL
+    };
+    static const char *const server[] = {
+        "repo_refs_changed", "repo_push", "pullrequest_created", "pullrequest_updated",
+        "pullrequest_fulfilled", "pullrequest_rejected", NULL
+    };
+    const char *const *known = strcmp(dialect, "github") == 0 ? github
+                               : strcmp(dialect, "bitbucketcloud") == 0 ? cloud
+                               : strcmp(dialect, "bitbucketserver") == 0 ? server : NULL;
+    if (!known || !event)
+        return 0;
+    for (; *known; known++)
+        if (strcmp(*known, event) == 0)
+            return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------- replays */
+
+#define REPLAY_SETS 4096
+#define REPLAY_WAYS 8
+/* A holder is never descheduled for long inside the lock; one that died
+ * there (a crash between two stores) must not stop the node for good. */
+#define REPLAY_SPINS_BEFORE_STEAL 2000000
+
+typedef struct {
+    apr_uint64_t key;       /* 0 = free */
+    apr_uint32_t expires;   /* seconds since the epoch */
+    apr_uint32_t unused;
+} replay_slot;
+
+struct bbw_replay_table {
+    volatile apr_uint32_t lock;
+    apr_uint32_t unused;
+    replay_slot slots[REPLAY_SETS * REPLAY_WAYS];
+};
+
+apr_size_t bbw_replay_table_size(void)
+{
+    return sizeof(bbw_replay_table);
+}
+
+bbw_replay_table *bbw_replay_table_init(void *mem)
+{
+    memset(mem, 0, sizeof(bbw_replay_table));
+    return mem;
+}
+
+void bbw_replay_key(unsigned char digest[32], const char *kind, const char *dialect,
+                    const char *value, apr_size_t len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const char *parts[3] = { kind, dialect, value };
+    apr_size_t lens[3] = { strlen(kind), strlen(dialect), len };
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (int i = 0; i < 3; i++) {
+        apr_uint64_t n = lens[i];
+        EVP_DigestUpdate(ctx, &n, sizeof n);
+        EVP_DigestUpdate(ctx, parts[i], lens[i]);
+    }
+    EVP_DigestFinal_ex(ctx, digest, NULL);
+    EVP_MD_CTX_free(ctx);
+}
+
+static void lock_table(bbw_replay_table *t)
+{
+    long spins = 0;
+    while (apr_atomic_cas32(&t->lock, 1, 0) != 0) {
+        if (++spins > REPLAY_SPINS_BEFORE_STEAL)
+            return;         /* the holder is gone: take it over */
+        sched_yield();
+    }
+}
+
+static void unlock_table(bbw_replay_table *t)
+{
+    apr_atomic_set32(&t->lock, 0);
+}
+
+static replay_slot *set_of(bbw_replay_table *t, const unsigned char d[32], apr_uint64_t *key)
+{
+    apr_uint64_t k = 0, s = 0;
+    for (int i = 0; i < 8; i++) {
+        k = (k << 8) | d[i];
+        s = (s << 8) | d[8 + i];
+    }
+    *key = k ? k : 1;
+    return t->slots + (s % REPLAY_SETS) * REPLAY_WAYS;
+}
+
+int bbw_replay_reserve(bbw_replay_table *t, const unsigned char digest[32],
+                       apr_uint32_t now, apr_uint32_t window)
+{
+    apr_uint64_t key;
+    replay_slot *set = set_of(t, digest, &key);
+    int seen = 0;
+    lock_table(t);
+    replay_slot *victim = set;
+    for (int i = 0; i < REPLAY_WAYS; i++) {
+        replay_slot *s = set + i;
+        int live = s->key && s->expires > now;
+        if (live && s->key == key) {
+            seen = 1;
+            break;
+        }
+        if (!live)
+            s->key = 0;
+        if (!victim->key)
+            continue;
+        if (!s->key || s->expires < victim->expires)
+            victim = s;
+    }
+    if (!seen) {
+        victim->key = key;
+        victim->expires = now + window;
+    }
+    unlock_table(t);
+    return !seen;
+}
+
+void bbw_replay_release(bbw_replay_table *t, const unsigned char digest[32])
+{
+    apr_uint64_t key;
+    replay_slot *set = set_of(t, digest, &key);
+    lock_table(t);
+    for (int i = 0; i < REPLAY_WAYS; i++)
+        if (set[i].key == key)
+            set[i].key = 0;
+    unlock_table(t);
+}
