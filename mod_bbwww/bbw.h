@@ -27,6 +27,7 @@ typedef struct bbw_avatar_conf bbw_avatar_conf; /* bbw_avatar.h */
 typedef struct bbw_ui_conf bbw_ui_conf;         /* bbw_ui.h */
 typedef struct bbw_badges_conf bbw_badges_conf; /* bbw_badges.h */
 typedef struct bbw_hooks_conf bbw_hooks_conf;   /* bbw_hooks.h */
+typedef struct bbw_oauth2_conf bbw_oauth2_conf; /* bbw_oauth2.h */
 
 typedef struct {
     const char *mount;              /* the <Location> path the module serves */
@@ -53,6 +54,7 @@ typedef struct {
     bbw_ui_conf *ui;                /* UI directives (bbw_ui.c) */
     bbw_badges_conf *badges;        /* BuildbotBadges (bbw_badges.c) */
     bbw_hooks_conf *hooks;          /* BuildbotChangeHook* (bbw_hooks.c) */
+    bbw_oauth2_conf *oauth2;        /* BuildbotOAuth2 (bbw_oauth2.c) */
 } bbw_dir_conf;
 
 /* Configuration (bbw_config.c). */
@@ -68,6 +70,11 @@ int bbw_conf_response_cache(const bbw_dir_conf *c);
 const char *bbw_conf_mount(request_rec *r, const bbw_dir_conf *c);
 /* allowed_origins, defaulting to the origin of BuildbotURL. */
 const apr_array_header_t *bbw_conf_allowed_origins(request_rec *r, const bbw_dir_conf *c);
+
+/* Whole answers (bbw_http.c). status 0 keeps r->status; no body on HEAD. */
+int bbw_send(request_rec *r, int status, const char *ctype, const char *body, apr_size_t len);
+/* Buildbot's {"error": "<message>"}; the message may hold any bytes. */
+int bbw_send_error(request_rec *r, int status, const char *ctype, const char *message);
 
 /* Handlers. */
 int bbw_rest_handler(request_rec *r, const char *relpath);

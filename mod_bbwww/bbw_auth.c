@@ -81,12 +81,7 @@ json_t *bbw_auth_user_info(request_rec *r, const json_t *base)
 
 static int send_text(request_rec *r, int status, const char *ctype, const char *body)
 {
-    r->status = status;
-    ap_set_content_type(r, ctype);
-    ap_set_content_length(r, (apr_off_t)strlen(body));
-    if (!r->header_only)
-        ap_rputs(body, r);
-    return OK;
+    return bbw_send(r, status, ctype, body, strlen(body));
 }
 
 static int twisted_failure(request_rec *r)

@@ -63,22 +63,12 @@ const char *bbw_badges_cmd(cmd_parms *cmd, void *cfg, const char *key, const cha
 
 static int send_body(request_rec *r, const char *ctype, const char *body, apr_size_t len)
 {
-    ap_set_content_type(r, ctype);
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only)
-        ap_rwrite(body, (int)len, r);
-    return OK;
+    return bbw_send(r, 0, ctype, body, len);
 }
 
 static int send_error(request_rec *r, int status, const char *message)
 {
-    bbw_buf b;
-    bbw_buf_init(&b, r->pool, 128);
-    bbw_buf_adds(&b, "{\"error\": ");
-    bbw_json_write_string(&b, message, strlen(message));
-    bbw_buf_adds(&b, "}");
-    r->status = status;
-    return send_body(r, "application/json", b.data, b.len);
+    return bbw_send_error(r, status, "application/json", message);
 }
 
 /* ----------------------------------------------------------------- input */

@@ -74,13 +74,7 @@ static int rpc_result_null(request_rec *r, const json_t *id)
 /* A fixed JSON error body for the non-JSON-RPC hand-offs. */
 static int send_json(request_rec *r, int status, const char *ctype, const char *body)
 {
-    r->status = status;
-    r->status_line = NULL;
-    ap_set_content_type(r, ctype);
-    ap_set_content_length(r, (apr_off_t)strlen(body));
-    if (!r->header_only)
-        ap_rputs(body, r);
-    return OK;
+    return bbw_send(r, status, ctype, body, strlen(body));
 }
 
 /* Python's repr() of a str, as it appears in ValueError('...'). */

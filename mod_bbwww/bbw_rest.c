@@ -338,24 +338,13 @@ static int wants_compact(request_rec *r)
 static int send_body(request_rec *r, const char *ctype, const char *body,
                      apr_size_t len)
 {
-    ap_set_content_type(r, ctype);
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only)
-        ap_rwrite(body, (int)len, r);
-    return OK;
+    return bbw_send(r, 0, ctype, body, len);
 }
 
+/* REST errors are text/plain, as Buildbot sends them. */
 static int send_error(request_rec *r, int status, const char *message)
 {
-    /* Messages echo client input, which may be any bytes: written directly,
-     * invalid UTF-8 becomes U+FFFD instead of failing to build JSON. */
-    bbw_buf b;
-    bbw_buf_init(&b, r->pool, 128);
-    bbw_buf_adds(&b, "{\"error\": ");
-    bbw_json_write_string(&b, message, strlen(message));
-    bbw_buf_adds(&b, "}");
-    r->status = status;
-    return send_body(r, "text/plain; charset=utf-8", b.data, b.len);
+    return bbw_send_error(r, status, "text/plain; charset=utf-8", message);
 }
 
 static void py_repr_str(bbw_buf *b, const char *s)

@@ -101,22 +101,12 @@ struct view {
 
 static int send_json(request_rec *r, int status, const char *body, apr_size_t len)
 {
-    r->status = status;
-    ap_set_content_type(r, "application/json; charset=utf-8");
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only)
-        ap_rwrite(body, (int)len, r);
-    return OK;
+    return bbw_send(r, status, "application/json; charset=utf-8", body, len);
 }
 
 static int send_error(request_rec *r, int status, const char *message)
 {
-    bbw_buf b;
-    bbw_buf_init(&b, r->pool, 128);
-    bbw_buf_adds(&b, "{\"error\": ");
-    bbw_json_write_string(&b, message, strlen(message));
-    bbw_buf_adds(&b, "}");
-    return send_json(r, status, b.data, b.len);
+    return bbw_send_error(r, status, "application/json; charset=utf-8", message);
 }
 
 /* As REST answers: shared caches must not mix audiences. */
