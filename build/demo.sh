@@ -64,6 +64,12 @@ BuildbotAllow ForceBuild developers builder=lint defaultDeny=false
 BuildbotAllow RebuildBuild developers builder=lint defaultDeny=false
 BuildbotAllow StopBuild owner defaultDeny=false
 BuildbotAllow AnyControlEndpoint admins
+# The UI straight from the source tree, with the three views.
+BuildbotUI "$ROOT/htdocs"
+BuildbotPlugin waterfall_view
+BuildbotPlugin console_view
+BuildbotPlugin grid_view
+BuildbotVersion "mod_bbwww demo" "make demo"
 EOF
 }
 
@@ -136,7 +142,7 @@ cmd_start() {
   cat <<EOF
 
 mod_bbwww demo is up:
-  http://127.0.0.1:$HTTPD_PORT/   mod_bbwww (Apache, reading $DB)
+  http://127.0.0.1:$HTTPD_PORT/   the Buildbot UI served by mod_bbwww (Apache, reading $DB)
   http://127.0.0.1:$MASTER_WEB_PORT/   the Buildbot master itself (REST API at /api/v2)
 Builds of unit-tests, lint and docs start about every minute.
 Log in at http://127.0.0.1:$HTTPD_PORT/auth/login as admin/admin-demo (may force,
