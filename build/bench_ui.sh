@@ -16,8 +16,14 @@
 #    browser context per run: the time from navigation start to the page's
 #    DOM marker (data-rendered / data-rendered-at = performance.now() once laid
 #    out, set by htdocs/js/pages/*.js). BENCH_UI_RUNS runs each (default 5).
+#    The browser asks for gzip (Accept-Encoding), as any browser does.
+# 4. BENCH_UI_CACHE=0 turns the module's response cache off
+#    (BuildbotResponseCache Off): every load then recomputes its answer, as
+#    on a master whose database changes between loads. By default (on) the
+#    first run of a view computes it and later runs may be served from the
+#    cache (gzip answers fit in it; 512 KiB an entry).
 #
-# Prints one line per view:
+# Prints the load average (before and after) and one line per view:
 #   bench ui: waterfall 1000x50 median=...ms min=...ms max=...ms (...)
 # State: work/bench/ui-run/ (Apache config, logs, the copy of the DB).
 set -eu -o pipefail
@@ -31,6 +37,7 @@ GEN_VERSION=1
 APACHE=/usr/sbin/apache2
 MODULE_SO=$TOP/mod_bbwww/.libs/mod_bbwww.so
 RUNS=${BENCH_UI_RUNS:-5}
+CACHE=${BENCH_UI_CACHE:-1}
 BUILDERS=1000
 BUILDS_PER_BUILDER=50
 
@@ -183,6 +190,7 @@ DBDMin 1
 DBDKeep 8
 DBDMax 8
 BuildbotURL http://127.0.0.1:$PORT/
+BuildbotResponseCache $([ "$CACHE" = 0 ] && echo Off || echo On)
 BuildbotUI $HTDOCS
 BuildbotPlugin waterfall_view
 BuildbotPlugin console_view
@@ -198,11 +206,14 @@ for _ in $(seq 100); do port_busy "$PORT" && break; sleep 0.1; done
 port_busy "$PORT" || die "Apache not listening on $PORT"
 BASE=http://127.0.0.1:$PORT/
 
-# Server side, for reference: one views/*.json request each (after a warm-up).
+# Server side, for reference: one views/*.json request each (after a
+# warm-up): size and time without compression, then the gzip size.
 SERVER_NOTES=()
 for v in waterfall.json?limit=50000 console.json?changes=25 grid.json?revisions=10; do
   curl -s -o /dev/null "${BASE}views/$v" || true
-  SERVER_NOTES+=("${v%%.*} $(curl -s -o /dev/null -w '%{size_download} %{time_total}' "${BASE}views/$v")")
+  plain=$(curl -s -o /dev/null -w '%{size_download} %{time_total}' "${BASE}views/$v")
+  gzipped=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' "${BASE}views/$v")
+  SERVER_NOTES+=("${v%%.*} $plain $gzipped")
 done
 
 # ---------------------------------------------------------------- browser
@@ -216,7 +227,7 @@ import { createRequire } from 'module';
 const [, , modules, base, runs, ...notes] = process.argv;
 const require = createRequire(modules + '/');
 const { chromium } = require('playwright-core');
-const server = Object.fromEntries(notes.map((n) => { const [v, size, secs] = n.split(' '); return [v, { size: +size, ms: +secs * 1000 }]; }));
+const server = Object.fromEntries(notes.map((n) => { const [v, size, secs, gz] = n.split(/\s+/); return [v, { size: +size, ms: +secs * 1000, gz: +gz }]; }));
 const views = [
   { name: 'waterfall', hash: '#/waterfall', selector: '[data-testid=waterfall][data-rendered]', item: '[data-testid=waterfall-build]' },
   { name: 'console', hash: '#/console', selector: '[data-testid=console][data-rendered]', item: '[data-testid=console-build]' },
@@ -250,11 +261,14 @@ try {
     const median = sorted[Math.floor(sorted.length / 2)];
     const s = server[view.name] || {};
     console.log(`bench ui: ${view.name} 1000x50 median=${median}ms min=${sorted[0]}ms max=${sorted[sorted.length - 1]}ms `
-      + `(runs ${times.join(' ')}; data in at ${dataAt.join(' ')}; ${detail}; views/${view.name}.json ${(s.size / 1048576).toFixed(2)} MiB in ${Math.round(s.ms)}ms)`);
+      + `(runs ${times.join(' ')}; data in at ${dataAt.join(' ')}; ${detail}; views/${view.name}.json ${(s.size / 1048576).toFixed(2)} MiB`
+      + ` in ${Math.round(s.ms)}ms, gzip ${(s.gz / 1048576).toFixed(2)} MiB)`);
   }
 } finally {
   await browser.close();
 }
 EOF
-log "measuring in headless chromium on $BASE ($RUNS runs per view)"
+log "measuring in headless chromium on $BASE ($RUNS runs per view, response cache $([ "$CACHE" = 0 ] && echo off || echo on))"
+log "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 BENCH_UI_SHOTS=$RUN/logs node "$RUN/bench.mjs" "$NODE_MODULES" "$BASE" "$RUNS" "${SERVER_NOTES[@]}"
+log "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,6 +5,7 @@
 #include "bbw.h"
 #include "bbw_auth.h"
 #include "bbw_ldap.h"
+#include "bbw_oauth2.h"
 #include "bbw_session.h"
 
 #include <apr_strings.h>
@@ -203,6 +204,8 @@ static int login(request_rec *r)
 {
     const bbw_dir_conf *c = bbw_conf(r);
     int status = 0;
+    if (c->oauth2)                       /* GitHubAuth, BitbucketAuth */
+        return bbw_oauth2_login(r);
     json_t *user = authenticated_user(r, c, &status);
     if (!user)
         return OK;                       /* the answer is already written */
@@ -250,6 +253,9 @@ static const struct {
 
 json_t *bbw_auth_descriptor(const bbw_dir_conf *c)
 {
+    json_t *oauth2 = bbw_oauth2_descriptor(c);
+    if (oauth2)
+        return oauth2;
     const char *name = c->auth_name ? c->auth_name
                        : c->remote_user_header ? "RemoteUserAuth" : "NoAuth";
     for (size_t i = 0; i < sizeof oauth2_kinds / sizeof *oauth2_kinds; i++)

@@ -22,6 +22,20 @@ struct bbw_badges_conf {
 
 #define BRANCH_MAX 1024         /* bytes of the branch filter */
 
+/* A <Location> that sets any badge option gets its own option set (the
+ * defaults plus what it says); On/Off is inherited on its own, so a
+ * server-wide Off stays off below. */
+bbw_badges_conf *bbw_badges_merge_conf(apr_pool_t *p, const bbw_badges_conf *base,
+                                       const bbw_badges_conf *add)
+{
+    if (!add || !base)
+        return (bbw_badges_conf *)(add ? add : base);
+    bbw_badges_conf *m = apr_pmemdup(p, add, sizeof *m);
+    if (m->enabled < 0)
+        m->enabled = base->enabled;
+    return m;
+}
+
 /* ----------------------------------------------------------- directives */
 
 static bbw_badges_conf *badges_conf(cmd_parms *cmd, void *cfg)
@@ -309,7 +323,7 @@ int bbw_badges_handler(request_rec *r, const char *rest)
         return send_error(r, HTTP_NOT_FOUND, "not found");
     if (r->method_number != M_GET) {
         r->allowed = AP_METHOD_BIT << M_GET;
-        ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);    /* the Allow header */
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);    /* the 405's Allow */
         return HTTP_METHOD_NOT_ALLOWED;
     }
     if (!builder_is_id(req.builder) && !builder_is_name(req.builder))

@@ -19,4 +19,7 @@ const char *bbw_badges_cmd(cmd_parms *cmd, void *cfg, const char *key, const cha
  * methods → 405; a path that names no badge → 404. */
 int bbw_badges_handler(request_rec *r, const char *rest);
 
+bbw_badges_conf *bbw_badges_merge_conf(apr_pool_t *p, const bbw_badges_conf *base,
+                                       const bbw_badges_conf *add);
+
 #endif

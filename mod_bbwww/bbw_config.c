@@ -8,6 +8,7 @@
 #include "bbw_auth.h"
 #include "bbw_badges.h"
 #include "bbw_hooks.h"
+#include "bbw_oauth2.h"
 #include "bbw_ui.h"
 
 #include <ap_regex.h>
@@ -72,8 +73,9 @@ void *bbw_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->ldap = add->ldap ? add->ldap : base->ldap;
     c->avatar = add->avatar ? add->avatar : base->avatar;
     c->ui = bbw_ui_merge_conf(p, base->ui, add->ui);
-    c->badges = add->badges ? add->badges : base->badges;
-    c->hooks = add->hooks ? add->hooks : base->hooks;
+    c->badges = bbw_badges_merge_conf(p, base->badges, add->badges);
+    c->hooks = bbw_hooks_merge_conf(p, base->hooks, add->hooks);
+    c->oauth2 = add->oauth2 ? add->oauth2 : base->oauth2;
     return c;
 }
 
@@ -299,6 +301,7 @@ const command_rec bbw_directives[] = {
     BBW_UI_DIRECTIVES
     BBW_BADGES_DIRECTIVES
     BBW_HOOKS_DIRECTIVES
+    BBW_OAUTH2_DIRECTIVES
     { NULL }
 };
 

@@ -36,7 +36,7 @@ static json_t *versions(request_rec *r, const bbw_dir_conf *c)
     /* The master lists Python, Buildbot and Twisted; what serves this site
      * is Apache and mod_bbwww, on a database of this Buildbot schema. Then
      * the site's own (BuildbotVersion), as Buildbot appends c['www']'s. */
-    const char *desc = ap_get_server_description();
+    const char *desc = ap_get_server_banner();     /* as much as ServerTokens shows */
     const char *slash = strchr(desc, '/');
     const char *apache = slash ? apr_pstrndup(r->pool, slash + 1, strcspn(slash + 1, " ")) : "";
     json_t *list = json_pack("[[s,s],[s,s]]", "Apache", apache, "mod_bbwww", BBW_VERSION);
@@ -107,18 +107,26 @@ const char *bbw_frontend_config_script(request_rec *r)
     return bbw_ui_script_json(r->pool, json);
 }
 
+void bbw_frontend_cache_headers(request_rec *r)
+{
+    /* The answer names the user: Buildbot's "public,max-age=0" would let a
+     * shared cache hand one user's identity to another. */
+    if (!apr_table_get(r->headers_out, "Cache-Control"))   /* no-store when a cookie goes out */
+        apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+    apr_table_mergen(r->headers_out, "Vary", "Cookie");
+}
+
 int bbw_frontend_config_handler(request_rec *r)
 {
     if (r->method_number != M_GET) {
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     json_t *cfg = bbw_frontend_config(r);
     const char *body = bbw_json_dumps(r->pool, cfg, BBW_JSON_DEFAULT, 0);
     json_decref(cfg);
     ap_set_content_type(r, "application/json");
-    if (!apr_table_get(r->headers_out, "Cache-Control"))   /* no-store when a cookie goes out */
-        apr_table_setn(r->headers_out, "Cache-Control", "public,max-age=0");
+    bbw_frontend_cache_headers(r);
     ap_set_content_length(r, (apr_off_t)strlen(body));
     if (!r->header_only)
         ap_rputs(body, r);

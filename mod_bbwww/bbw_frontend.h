@@ -14,6 +14,10 @@ json_t *bbw_frontend_config(request_rec *r);
  * element ("</" written "<\/", U+2028/2029 escaped): for the UI page. */
 const char *bbw_frontend_config_script(request_rec *r);
 
+/* Cache-Control and Vary for answers that embed the user (/config, the
+ * index page). */
+void bbw_frontend_cache_headers(request_rec *r);
+
 /* GET/HEAD /config. */
 int bbw_frontend_config_handler(request_rec *r);
 

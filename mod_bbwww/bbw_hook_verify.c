@@ -2,14 +2,14 @@
  * duplicate-delivery table. No httpd headers here (see bbw_hook_verify.h). */
 #include "bbw_hook_verify.h"
 
-#include <apr_atomic.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
-#include <sched.h>
+#include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 const char *bbw_hook_dialect(apr_pool_t *p, const char *relpath)
@@ -106,7 +106,8 @@ const char *bbw_hook_pybytes_repr(apr_pool_t *p, const char *s)
     return out;
 }
 
-static char *url_decode(apr_pool_t *p, const char *s, size_t n)
+/* The decoded text, which may hold NUL bytes: *out_len is its length. */
+static char *url_decode(apr_pool_t *p, const char *s, size_t n, size_t *out_len)
 {
     char *out = apr_palloc(p, n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
@@ -122,13 +123,17 @@ static char *url_decode(apr_pool_t *p, const char *s, size_t n)
             *o++ = s[i];
     }
     *o = '\0';
+    *out_len = (size_t)(o - out);
     return out;
 }
 
-apr_array_header_t *bbw_hook_form_values(apr_pool_t *p, const char *text, apr_size_t len,
-                                         const char *name)
+/* Calls each(key, value) for the fields of a form text, decoded. */
+typedef void form_field_fn(void *baton, const char *key, size_t klen, const char *value,
+                           size_t vlen);
+
+static void each_form_field(apr_pool_t *p, const char *text, apr_size_t len,
+                            form_field_fn *each, void *baton)
 {
-    apr_array_header_t *values = apr_array_make(p, 2, sizeof(const char *));
     size_t i = 0;
     while (text && i < len) {
         size_t end = i;
@@ -137,12 +142,90 @@ apr_array_header_t *bbw_hook_form_values(apr_pool_t *p, const char *text, apr_si
         size_t eq = i;
         while (eq < end && text[eq] != '=')
             eq++;
-        if (end > i && strcmp(url_decode(p, text + i, eq - i), name) == 0)
-            *(const char **)apr_array_push(values) =
-                eq < end ? url_decode(p, text + eq + 1, end - eq - 1) : "";
+        if (end > i) {
+            size_t klen, vlen = 0;
+            const char *key = url_decode(p, text + i, eq - i, &klen);
+            const char *value = eq < end ? url_decode(p, text + eq + 1, end - eq - 1, &vlen)
+                                         : "";
+            each(baton, key, klen, value, vlen);
+        }
         i = end + 1;
     }
-    return values;
+}
+
+typedef struct {
+    const char *name;
+    size_t len;
+    apr_array_header_t *values;
+} named_values;
+
+static void collect_named(void *baton, const char *key, size_t klen, const char *value,
+                          size_t vlen)
+{
+    named_values *nv = baton;
+    /* By length: "poller%00" decodes to another key than "poller". */
+    if (klen == nv->len && memcmp(key, nv->name, klen) == 0)
+        *(const char **)apr_array_push(nv->values) = value;
+}
+
+apr_array_header_t *bbw_hook_form_values(apr_pool_t *p, const char *text, apr_size_t len,
+                                         const char *name)
+{
+    named_values nv = { name, strlen(name), apr_array_make(p, 2, sizeof(const char *)) };
+    each_form_field(p, text, len, collect_named, &nv);
+    return nv.values;
+}
+
+/* Percent-encodes everything but unreserved characters: no separator a
+ * parser could read differently ('&', ';', '=', '+') survives. */
+static const char *form_escape(apr_pool_t *p, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = apr_palloc(p, 3 * n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (apr_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+            *o++ = (char)c;
+        else {
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    const char *query;
+} query_builder;
+
+static void query_append(query_builder *q, const char *key, size_t klen, const char *value,
+                         size_t vlen)
+{
+    q->query = apr_pstrcat(q->p, q->query, *q->query ? "&" : "", form_escape(q->p, key, klen),
+                           "=", form_escape(q->p, value, vlen), NULL);
+}
+
+static void keep_unless_poller(void *baton, const char *key, size_t klen, const char *value,
+                               size_t vlen)
+{
+    if (klen >= 6 && memcmp(key, "poller", 6) == 0)
+        return;
+    query_append(baton, key, klen, value, vlen);
+}
+
+const char *bbw_hook_poller_query(apr_pool_t *p, const char *query,
+                                  const apr_array_header_t *names)
+{
+    query_builder q = { p, "" };
+    each_form_field(p, query, query ? strlen(query) : 0, keep_unless_poller, &q);
+    for (int i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        query_append(&q, "poller", 6, name, strlen(name));
+    }
+    return q.query;
 }
 
 int bbw_hook_event_known(const char *dialect, const char *event)
@@ -171,9 +254,6 @@ int bbw_hook_event_known(const char *dialect, const char *event)
 
 #define REPLAY_SETS 4096
 #define REPLAY_WAYS 8
-/* A holder is never descheduled for long inside the lock; one that died
- * there (a crash between two stores) must not stop the node for good. */
-#define REPLAY_SPINS_BEFORE_STEAL 2000000
 
 typedef struct {
     apr_uint64_t key;       /* 0 = free */
@@ -182,8 +262,7 @@ typedef struct {
 } replay_slot;
 
 struct bbw_replay_table {
-    volatile apr_uint32_t lock;
-    apr_uint32_t unused;
+    pthread_mutex_t lock;   /* process-shared and robust */
     replay_slot slots[REPLAY_SETS * REPLAY_WAYS];
 };
 
@@ -194,8 +273,18 @@ apr_size_t bbw_replay_table_size(void)
 
 bbw_replay_table *bbw_replay_table_init(void *mem)
 {
-    memset(mem, 0, sizeof(bbw_replay_table));
-    return mem;
+    bbw_replay_table *t = mem;
+    pthread_mutexattr_t attr;
+    memset(mem, 0, sizeof *t);
+    if (pthread_mutexattr_init(&attr) != 0)
+        return NULL;
+    int rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    if (rc == 0)
+        rc = pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    if (rc == 0)
+        rc = pthread_mutex_init(&t->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+    return rc == 0 ? t : NULL;
 }
 
 void bbw_replay_key(unsigned char digest[32], const char *kind, const char *dialect,
@@ -214,19 +303,21 @@ void bbw_replay_key(unsigned char digest[32], const char *kind, const char *dial
     EVP_MD_CTX_free(ctx);
 }
 
-static void lock_table(bbw_replay_table *t)
+int bbw_replay_lock(bbw_replay_table *t)
 {
-    long spins = 0;
-    while (apr_atomic_cas32(&t->lock, 1, 0) != 0) {
-        if (++spins > REPLAY_SPINS_BEFORE_STEAL)
-            return;         /* the holder is gone: take it over */
-        sched_yield();
+    int rc = pthread_mutex_lock(&t->lock);
+    if (rc == EOWNERDEAD) {
+        /* The holder died between two stores: at worst one slot is half
+         * written, which costs one record, not the table. */
+        pthread_mutex_consistent(&t->lock);
+        return 1;
     }
+    return rc == 0;
 }
 
-static void unlock_table(bbw_replay_table *t)
+void bbw_replay_unlock(bbw_replay_table *t)
 {
-    apr_atomic_set32(&t->lock, 0);
+    pthread_mutex_unlock(&t->lock);
 }
 
 static replay_slot *set_of(bbw_replay_table *t, const unsigned char d[32], apr_uint64_t *key)
@@ -246,7 +337,8 @@ int bbw_replay_reserve(bbw_replay_table *t, const unsigned char digest[32],
     apr_uint64_t key;
     replay_slot *set = set_of(t, digest, &key);
     int seen = 0;
-    lock_table(t);
+    if (!bbw_replay_lock(t))
+        return 1;       /* no lock to be had: refusing every delivery would be worse */
     replay_slot *victim = set;
     for (int i = 0; i < REPLAY_WAYS; i++) {
         replay_slot *s = set + i;
@@ -266,7 +358,7 @@ int bbw_replay_reserve(bbw_replay_table *t, const unsigned char digest[32],
         victim->key = key;
         victim->expires = now + window;
     }
-    unlock_table(t);
+    bbw_replay_unlock(t);
     return !seen;
 }
 
@@ -274,9 +366,10 @@ void bbw_replay_release(bbw_replay_table *t, const unsigned char digest[32])
 {
     apr_uint64_t key;
     replay_slot *set = set_of(t, digest, &key);
-    lock_table(t);
+    if (!bbw_replay_lock(t))
+        return;
     for (int i = 0; i < REPLAY_WAYS; i++)
         if (set[i].key == key)
             set[i].key = 0;
-    unlock_table(t);
+    bbw_replay_unlock(t);
 }

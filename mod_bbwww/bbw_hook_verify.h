@@ -37,9 +37,18 @@ const char *bbw_hook_pybytes_repr(apr_pool_t *p, const char *s);
 
 /* The decoded values of field name in an application/x-www-form-urlencoded
  * text, as Twisted's request.args holds them (parse_qs with blank values
- * kept: '&' separates, '+' is a space, %XX decoded). Never NULL. */
+ * kept: '&' separates, '+' is a space, %XX decoded). A key matches when its
+ * decoded bytes are exactly name ("poller%00" is not "poller"). Never NULL. */
 apr_array_header_t *bbw_hook_form_values(apr_pool_t *p, const char *text, apr_size_t len,
                                          const char *name);
+
+/* The query string handed to the master's poller hook under allowed=: the
+ * client's fields except every one whose decoded key starts with "poller",
+ * then poller=<name> for each of names; keys and values re-encoded (only
+ * unreserved characters stay literal), so the master's parser cannot read
+ * another field than the module checked. */
+const char *bbw_hook_poller_query(apr_pool_t *p, const char *query,
+                                  const apr_array_header_t *names);
 
 /* Whether the dialect's handler in Buildbot 3.7 has a method for the event
  * (GitHub: X-GitHub-Event; Bitbucket: X-Event-Key with ':' made '_'). */
@@ -49,13 +58,20 @@ int bbw_hook_event_known(const char *dialect, const char *event);
  * Duplicate deliveries: a fixed table of (key, expiry) records, meant to
  * live in memory shared by all the processes of one Apache node. Keys are
  * SHA-256 digests; a set-associative table evicts the record that expires
- * first when a set is full. A spin lock in the table itself serializes
- * updates (a few dozen loads and stores: no process ever sleeps holding it). */
+ * first when a set is full. A process-shared robust pthread mutex in the
+ * table serializes updates: a process that dies holding it (EOWNERDEAD)
+ * hands it to the next one, which marks it consistent and goes on. */
 typedef struct bbw_replay_table bbw_replay_table;
 
 apr_size_t bbw_replay_table_size(void);
-/* Formats mem (bbw_replay_table_size() bytes) as an empty table. */
+/* Formats mem (bbw_replay_table_size() bytes, shared by the processes that
+ * use it) as an empty table; NULL when the mutex cannot be made. */
 bbw_replay_table *bbw_replay_table_init(void *mem);
+
+/* The table's lock (reserve and release take it themselves): 1 = held
+ * (also when taken over from a process that died holding it), 0 = not. */
+int bbw_replay_lock(bbw_replay_table *t);
+void bbw_replay_unlock(bbw_replay_table *t);
 
 /* The digest of what identifies a delivery: kind ("id" or "body"), the
  * dialect and the value, each length-prefixed. */

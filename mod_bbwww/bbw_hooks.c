@@ -4,18 +4,22 @@
  * method, dialect enabled, body size, the dialect's signature or token,
  * content type, payload and event, duplicate delivery; then the master.
  * Buildbot's own refusals keep its status and words (400, the message as
- * reason phrase and body); the module's own (405, 409, 413, 502) answer
- * with a JSON error.
+ * reason phrase and body, as text/plain: the words may quote the request);
+ * the module's own (405, 409, 413, 502) answer with a JSON error. Every
+ * error, the master's relayed ones too, carries X-Content-Type-Options:
+ * nosniff and no HTML type, so no browser renders a quoted parameter.
  *
- * Duplicate deliveries are remembered per Apache node (anonymous shared
- * memory of this httpd, emptied by a restart): in a farm, send the hooks
- * of one provider to one node, or accept that a redelivery reaching
- * another node is not recognized. */
+ * Duplicate deliveries are remembered per Apache node, in anonymous shared
+ * memory made once by the httpd parent and kept across restarts (graceful
+ * or not): in a farm, send the hooks of one provider to one node, or
+ * accept that a redelivery reaching another node is not recognized. */
 #include "bbw.h"
 #include "bbw_control.h"
 #include "bbw_hook_verify.h"
 #include "bbw_hooks.h"
 #include "bbw_pyjson.h"
+
+#include <http_core.h>
 
 #include <apr_escape.h>
 #include <apr_hash.h>
@@ -42,23 +46,28 @@ struct bbw_hooks_conf {
     int replay_window;          /* -1 = unset */
 };
 
-/* One table per node, in anonymous shared memory made while the parent
- * reads the configuration (children inherit the mapping); a new one for
- * each configuration generation. */
+/* One table per node, in anonymous shared memory made the first time the
+ * parent reads a BuildbotChangeHook and kept in the process pool, which
+ * outlives every configuration generation: old and new children of a
+ * graceful restart share it, and a restart does not forget deliveries.
+ * Found again by name because a restart reloads this module (its statics
+ * start over); only APR's own functions are registered on that pool. */
+#define REPLAY_TABLE_KEY "bbw_hooks_replay_table"
 static bbw_replay_table *replay_table;
-
-static apr_status_t forget_replay_table(void *unused)
-{
-    replay_table = NULL;
-    return APR_SUCCESS;
-}
 
 static const char *ensure_replay_table(cmd_parms *cmd)
 {
-    apr_shm_t *shm = NULL;
+    apr_pool_t *process_pool = cmd->server->process->pool;
+    void *found = NULL;
     if (replay_table)
         return NULL;
-    apr_status_t rv = apr_shm_create(&shm, bbw_replay_table_size(), NULL, cmd->pool);
+    apr_pool_userdata_get(&found, REPLAY_TABLE_KEY, process_pool);
+    if (found) {
+        replay_table = found;
+        return NULL;
+    }
+    apr_shm_t *shm = NULL;
+    apr_status_t rv = apr_shm_create(&shm, bbw_replay_table_size(), NULL, process_pool);
     if (rv != APR_SUCCESS) {
         char err[120];
         return apr_psprintf(cmd->pool, "%s: cannot create the shared memory that records "
@@ -66,7 +75,10 @@ static const char *ensure_replay_table(cmd_parms *cmd)
                             apr_strerror(rv, err, sizeof err));
     }
     replay_table = bbw_replay_table_init(apr_shm_baseaddr_get(shm));
-    apr_pool_cleanup_register(cmd->pool, NULL, forget_replay_table, apr_pool_cleanup_null);
+    if (!replay_table)
+        return apr_psprintf(cmd->pool, "%s: cannot create the process-shared mutex of the "
+                            "table that records deliveries", cmd->directive->directive);
+    apr_pool_userdata_set(replay_table, REPLAY_TABLE_KEY, apr_pool_cleanup_null, process_pool);
     return NULL;
 }
 
@@ -229,7 +241,24 @@ const char *bbw_hooks_set_replay_window(cmd_parms *cmd, void *cfg, const char *a
     return NULL;
 }
 
+bbw_hooks_conf *bbw_hooks_merge_conf(apr_pool_t *p, const bbw_hooks_conf *base,
+                                     const bbw_hooks_conf *add)
+{
+    if (!add || !base)
+        return (bbw_hooks_conf *)(add ? add : base);
+    bbw_hooks_conf *c = apr_pcalloc(p, sizeof *c);
+    c->dialects = apr_hash_overlay(p, add->dialects, base->dialects);
+    c->max_body = add->max_body >= 0 ? add->max_body : base->max_body;
+    c->replay_window = add->replay_window >= 0 ? add->replay_window : base->replay_window;
+    return c;
+}
+
 /* ------------------------------------------------------------- answers */
+
+static void no_sniffing(request_rec *r)
+{
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+}
 
 /* Buildbot's ValueError answer: the message is the reason phrase and the
  * body. The phrase keeps printable ASCII only. */
@@ -243,7 +272,8 @@ static int value_error(request_rec *r, const char *dialect, const char *message)
                   "change hook %s refused: %s", dialect, phrase);
     r->status = HTTP_BAD_REQUEST;
     r->status_line = apr_pstrcat(r->pool, "400 ", phrase, NULL);
-    ap_set_content_type(r, "text/html");
+    ap_set_content_type(r, "text/plain; charset=utf-8");
+    no_sniffing(r);
     ap_set_content_length(r, (apr_off_t)strlen(message));
     if (!r->header_only)
         ap_rputs(message, r);
@@ -267,6 +297,7 @@ static int json_error(request_rec *r, int status, const char *dialect, const cha
     r->status = status;
     r->status_line = NULL;
     ap_set_content_type(r, "application/json");
+    no_sniffing(r);
     ap_set_content_length(r, (apr_off_t)strlen(out));
     if (!r->header_only)
         ap_rputs(out, r);
@@ -295,43 +326,91 @@ typedef struct {
     const char *forward_args;   /* query string for the master */
 } hook_request;
 
-/* 1 = read; 0 = too large (413 sent); -1 = unreadable (400 sent). */
+/* A 413 ends the connection: the rest of the body is not read (drained)
+ * after the answer. */
+static int too_large(hook_request *h, const char *limit_name, apr_off_t limit)
+{
+    h->r->connection->keepalive = AP_CONN_CLOSE;
+    return json_error(h->r, HTTP_REQUEST_ENTITY_TOO_LARGE, h->d->name,
+                      apr_psprintf(h->r->pool, "request body larger than %" APR_OFF_T_FMT
+                                   " bytes (%s)", limit, limit_name));
+}
+
+/* Appends a bucket's data to the body; 0 when it would exceed cap. */
+static int append_body(apr_pool_t *pool, char **buf, apr_size_t *n, apr_size_t *size,
+                       const char *data, apr_size_t len, apr_size_t cap)
+{
+    if (len > cap - *n)
+        return 0;
+    if (*n + len > *size) {
+        apr_size_t bigger = *size * 2;
+        while (bigger < *n + len)
+            bigger *= 2;
+        if (bigger > cap)
+            bigger = cap;
+        char *nb = apr_palloc(pool, bigger + 1);
+        memcpy(nb, *buf, *n);
+        *buf = nb;
+        *size = bigger;
+    }
+    memcpy(*buf + *n, data, len);
+    *n += len;
+    return 1;
+}
+
+/* 1 = read; 0 = too large (413 sent); -1 = unreadable (400 sent). A
+ * Content-Length over BuildbotChangeHookMaxBody or LimitRequestBody is
+ * refused before reading. A chunked body going over LimitRequestBody is
+ * refused by HTTP_IN itself, which sends Apache's 413 page (AP_FILTER_ERROR
+ * here): then nothing more is written. */
 static int read_body(hook_request *h, apr_off_t max)
 {
     request_rec *r = h->r;
-    const char *too_large = apr_psprintf(r->pool, "request body larger than %" APR_OFF_T_FMT
-                                         " bytes (BuildbotChangeHookMaxBody)", max);
-    if (ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK) != OK)
-        return json_error(r, HTTP_BAD_REQUEST, h->d->name, "the request body could not be read"),
-               -1;
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_off_t limit = (apr_off_t)ap_get_limit_req_body(r);
+    if (cl && limit > 0 && limit < max && apr_atoi64(cl) > limit)
+        return too_large(h, "LimitRequestBody", limit), 0;
     if (cl && apr_atoi64(cl) > max)
-        return json_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, h->d->name, too_large), 0;
+        return too_large(h, "BuildbotChangeHookMaxBody", max), 0;
     apr_size_t cap = (apr_size_t)max, n = 0, size = 8192;
     char *buf = apr_palloc(r->pool, size + 1);
-    if (ap_should_client_block(r)) {
-        long got;
-        for (;;) {
-            if (n == size) {
-                if (size > cap)
-                    return json_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, h->d->name, too_large),
-                           0;
-                apr_size_t bigger = size * 2 > cap + 1 ? cap + 1 : size * 2;
-                char *nb = apr_palloc(r->pool, bigger + 1);
-                memcpy(nb, buf, n);
-                buf = nb;
-                size = bigger;
-            }
-            got = ap_get_client_block(r, buf + n, size - n);
-            if (got <= 0)
-                break;
-            n += (apr_size_t)got;
-            if (n > cap)
-                return json_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE, h->d->name, too_large), 0;
-        }
-        if (got < 0)
+    apr_bucket_brigade *bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    for (int eos = 0; !eos;) {
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES,
+                                         APR_BLOCK_READ, 8192);
+        if (rv != APR_SUCCESS) {
+            apr_brigade_cleanup(bb);
+            int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+            r->connection->keepalive = AP_CONN_CLOSE;
+            if (status == AP_FILTER_ERROR)
+                return 0;
+            if (status == HTTP_REQUEST_ENTITY_TOO_LARGE)
+                return too_large(h, "LimitRequestBody", limit), 0;
             return json_error(r, HTTP_BAD_REQUEST, h->d->name,
                               "the request body could not be read"), -1;
+        }
+        for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = 1;
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b))
+                continue;
+            const char *data;
+            apr_size_t len;
+            if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS) {
+                apr_brigade_cleanup(bb);
+                r->connection->keepalive = AP_CONN_CLOSE;
+                return json_error(r, HTTP_BAD_REQUEST, h->d->name,
+                                  "the request body could not be read"), -1;
+            }
+            if (!append_body(r->pool, &buf, &n, &size, data, len, cap)) {
+                apr_brigade_cleanup(bb);
+                return too_large(h, "BuildbotChangeHookMaxBody", max), 0;
+            }
+        }
+        apr_brigade_cleanup(bb);
     }
     buf[n] = '\0';
     h->body = buf;
@@ -340,12 +419,14 @@ static int read_body(hook_request *h, apr_off_t max)
 }
 
 /* The request's form fields and query parameters named name, as the
- * master's request.args would hold them (form fields replace query ones). */
+ * master's request.args would hold them: Twisted parses a form body only
+ * in a POST, and its fields replace query ones. */
 static apr_array_header_t *request_args(hook_request *h, const char *name)
 {
     request_rec *r = h->r;
     const char *ct = h->content_type;
-    if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
+    if (r->method_number == M_POST && ct
+        && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0) {
         apr_array_header_t *form = bbw_hook_form_values(r->pool, h->body, h->len, name);
         if (form->nelts)
             return form;
@@ -483,21 +564,17 @@ static int name_allowed(const hook_dialect *d, const char *name)
 
 /* poller allowed=: the documented restriction Buildbot 3.7 does not apply
  * (it looks for a bytes key); named pollers outside it are refused with
- * Buildbot's words, and a request naming none polls only the allowed. */
+ * Buildbot's words, and a request naming none polls only the allowed.
+ * What the master gets is made here, not passed on: a query of the checked
+ * names (re-encoded, every other poller* key dropped) and no body, so no
+ * difference between this parser and Twisted's (a key with a NUL, a form
+ * body it ignores on GET, a multipart field it adds on POST) can name
+ * another poller or none. */
 static int check_poller(hook_request *h)
 {
     if (!h->d->allowed)
         return DECLINED;
     apr_array_header_t *names = request_args(h, "poller");
-    if (!names->nelts) {
-        const char *args = h->forward_args;
-        for (int i = 0; i < h->d->allowed->nelts; i++)
-            args = apr_pstrcat(h->r->pool, args ? args : "", args && *args ? "&" : "",
-                               "poller=", apr_pescape_urlencoded(h->r->pool,
-                                   APR_ARRAY_IDX(h->d->allowed, i, const char *)), NULL);
-        h->forward_args = args;
-        return DECLINED;
-    }
     const char *missing = NULL;
     for (int i = 0; i < names->nelts; i++) {
         const char *n = APR_ARRAY_IDX(names, i, const char *);
@@ -508,6 +585,11 @@ static int check_poller(hook_request *h)
     if (missing)
         return value_error(h->r, h->d->name, apr_pstrcat(h->r->pool, "Could not find pollers: ",
                                                          missing, NULL));
+    h->forward_args = bbw_hook_poller_query(h->r->pool, h->r->args,
+                                            names->nelts ? names : h->d->allowed);
+    h->body = "";
+    h->len = 0;
+    h->content_type = NULL;
     return DECLINED;
 }
 
@@ -613,6 +695,27 @@ static void release_delivery(const replay_keys *keys)
 
 /* ------------------------------------------------------------- handler */
 
+/* The master's answer on its way out: its errors (text/html in Twisted,
+ * quoting parameters such as a poller name or a timestamp) become
+ * text/plain and are not sniffed. Its successes keep Buildbot's type. */
+#define HOOK_ANSWER_FILTER "BBW_HOOK_ANSWER"
+
+static apr_status_t hook_answer_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    if (r->status >= 400) {
+        ap_set_content_type(r, "text/plain; charset=utf-8");
+        no_sniffing(r);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+void bbw_hooks_register(apr_pool_t *p)
+{
+    ap_register_output_filter(HOOK_ANSWER_FILTER, hook_answer_filter, NULL, AP_FTYPE_RESOURCE);
+}
+
 int bbw_hooks_handler(request_rec *r, const char *relpath)
 {
     const char *dialect = bbw_hook_dialect(r->pool, relpath);
@@ -648,8 +751,13 @@ int bbw_hooks_handler(request_rec *r, const char *relpath)
     const char *path = apr_pstrcat(r->pool, "change_hook/", h.d->name,
                                    h.forward_args && *h.forward_args ? "?" : "",
                                    h.forward_args ? h.forward_args : "", NULL);
+    if (!h.content_type)
+        apr_table_unset(r->headers_in, "Content-Type");
+    ap_filter_t *answer = ap_add_output_filter(HOOK_ANSWER_FILTER, NULL, r, r->connection);
     int status = bbw_control_forward(r, path, h.body, h.len, h.content_type, NULL);
     if (status != OK) {
+        if (answer)
+            ap_remove_output_filter(answer);
         release_delivery(&keys);
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00222)
                       "change hook %s: the Buildbot master did not answer (%d)", h.d->name,

@@ -41,6 +41,14 @@ const char *bbw_hooks_set_replay_window(cmd_parms *cmd, void *cfg, const char *a
                   "seconds a delivery id is remembered to refuse duplicates "           \
                   "(default 86400, 0 = off)"),
 
+/* Field by field: a context that sets only BuildbotChangeHookMaxBody keeps
+ * the dialects above it; a dialect named again replaces that one only. */
+bbw_hooks_conf *bbw_hooks_merge_conf(apr_pool_t *p, const bbw_hooks_conf *base,
+                                     const bbw_hooks_conf *add);
+
+/* From bbw_register_hooks: the filter that retypes the master's errors. */
+void bbw_hooks_register(apr_pool_t *p);
+
 /* relpath: the path below the Buildbot root, "change_hook" or
  * "change_hook/...". */
 int bbw_hooks_handler(request_rec *r, const char *relpath);

@@ -147,8 +147,7 @@ static int send_not_found(request_rec *r)
 static int send_page(request_rec *r, const bbw_buf *page)
 {
     ap_set_content_type(r, "text/html");
-    if (!apr_table_get(r->headers_out, "Cache-Control"))   /* no-store when a cookie goes out */
-        apr_table_setn(r->headers_out, "Cache-Control", "public,max-age=0");
+    bbw_frontend_cache_headers(r);
     ap_set_content_length(r, (apr_off_t)page->len);
     if (!r->header_only)
         ap_rwrite(page->data, (int)page->len, r);

@@ -13,22 +13,29 @@
  * Formats (htdocs/README.md, section "views", says the same for page
  * authors). A builder is {"builderid", "name", "description", "tags": [..]};
  * every list of builders holds every builder the user may see (ascending
- * id; the waterfall's `builders` parameter narrows it).
+ * id; the waterfall's `builders` parameter narrows it). Builds are columnar
+ * (pages read 10^4..10^5 of them: parallel arrays of small integers parse
+ * many times faster than one object per build):
+ *   "builds": {"t0": T, "buildid": [..], "builderid": [..], "number": [..],
+ *              ...one array per field, all of the same length}
+ * where times (started_at, complete_at) are seconds relative to t0.
+ * state_string (and the waterfall's workerid) only with details=1.
  *
- * views/waterfall.json?since=S&until=U&builders=1,2&limit=N
+ * views/waterfall.json?since=S&until=U&builders=1,2&limit=N&details=0|1
  *   since/until: unix seconds (0..2147483647). until defaults to the newest build activity
  *   (latest started_at or complete_at of a visible build; now when there is
  *   none), since to until - 86400. builders: comma list of builder ids
  *   (at most 1000). limit: at most N builds (1..100000, default 2000); the
  *   newest ones are kept.
  *   {"builders": [..],
- *    "builds": [{"buildid", "builderid", "number", "started_at",
- *                "complete_at", "results", "state_string", "workerid"}],
+ *    "builds": {"t0": since, "buildid", "builderid", "number", "started_at",
+ *               "complete_at" (null: running), "results"
+ *               [, "state_string", "workerid"]},
  *    "truncated": bool, "window": {"since", "until"}}
  *   builds: those overlapping [since, until] (started_at <= until and not
- *   completed before since), newest start first.
+ *   completed before since), newest start first; started_at may be < 0.
  *
- * views/console.json?changes=N
+ * views/console.json?changes=N&details=0|1
  *   N most recent changes (1..200, default 25), changeid descending, and
  *   the builds made for them (build -> request -> buildset -> its
  *   sourcestamps -> the changes of those sourcestamps).
@@ -36,12 +43,14 @@
  *                 "revision", "branch", "when_timestamp", "repository",
  *                 "project"}],
  *    "builders": [..],
- *    "builds": [{"buildid", "builderid", "number", "results", "complete",
- *                "started_at", "state_string", "changeids": [..]}],
+ *    "builds": {"t0": smallest started_at (0 without builds), "buildid",
+ *               "builderid", "number", "results", "complete" (0/1),
+ *               "started_at", "changeids" (a change id, or a list of them
+ *               when the build is linked to several) [, "state_string"]},
  *    "truncated": bool}
  *   Changes that only hidden builders built are left out (as REST does).
  *
- * views/grid.json?branch=B&revisions=N
+ * views/grid.json?branch=B&revisions=N&details=0|1
  *   One column per source stamp (revision): the N (1..100, default 10)
  *   whose latest buildset is newest and that a visible builder was asked
  *   to build, optionally only those on branch B.
@@ -52,14 +61,15 @@
  *                   "change": {"changeid", "author", "comments",
  *                              "when_timestamp"} or null}],
  *    "builders": [..],
- *    "builds": [{"buildid", "builderid", "number", "results", "complete",
- *                "started_at", "state_string", "ssids": [..]}],
+ *    "builds": {as the console's, with "ssids" instead of "changeids"},
  *    "truncated": bool}
  *
  * Console and grid builds come newest first (build id descending); an
  * answer holds at most 50000 (then "truncated": the oldest are left out).
- * With the response cache on (SQLite), answers are kept per URL and
- * audience until the database changes. */
+ * Answers are gzip-compressed (zlib) when the request's Accept-Encoding
+ * allows it (Vary: Accept-Encoding). With the response cache on (SQLite),
+ * answers (identity and gzip) are kept per URL and audience until the
+ * database changes. */
 #include "bbw_views.h"
 #include "bbw_access.h"
 #include "bbw_rest.h"
@@ -67,7 +77,9 @@
 
 #include <apr_hash.h>
 #include <apr_strings.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define WATERFALL_SPAN 86400
 #define TIME_MAX APR_INT64_C(2147483647)
@@ -82,6 +94,8 @@
 #define COMMENTS_MAX 400
 #define BRANCH_MAX 256
 #define BRANCHES_MAX 500
+#define GZIP_MIN 1024              /* smaller answers go uncompressed */
+#define GZIP_LEVEL 1              /* fast: ~4x smaller already (digits, commas) */
 
 typedef struct view view;
 typedef int (*view_fn)(view *v);
@@ -93,6 +107,7 @@ struct view {
     apr_table_t *args;
     const apr_array_header_t *hidden;   /* NULL: nothing hidden */
     bbw_buf out;
+    int details;                        /* details=1: state_string, workerid */
     int status;                         /* != OK: error to answer */
     const char *message;
 };
@@ -223,6 +238,16 @@ static int ids_arg(view *v, const char *name, apr_array_header_t **ids)
     return 1;
 }
 
+/* details=0|1 (every view): 0 (v->status set) when bad. */
+static int details_arg(view *v)
+{
+    apr_int64_t d;
+    if (int_arg(v, "details", 0, 1, 0, &d) < 0)
+        return 0;
+    v->details = (int)d;
+    return 1;
+}
+
 /* ---- SQL pieces ---- */
 
 static int hides_all(const apr_array_header_t *hidden)
@@ -291,6 +316,78 @@ static void put_str_cut(view *v, const bbw_row *row, int i, apr_size_t max)
 static void put_bool(view *v, int b)
 {
     put(v, b ? "true" : "false");
+}
+
+/* ---- columns: "builds" as parallel arrays ---- */
+
+typedef struct {
+    const char *name;
+    bbw_buf buf;
+} column;
+
+static void col_init(view *v, column *c, const char *name, apr_size_t initial)
+{
+    c->name = name;
+    bbw_buf_init(&c->buf, v->p, initial);
+}
+
+static void buf_int64(bbw_buf *b, apr_int64_t n)
+{
+    char tmp[24], *end = tmp + sizeof tmp, *s = end;
+    apr_uint64_t u = n < 0 ? (apr_uint64_t)0 - (apr_uint64_t)n : (apr_uint64_t)n;
+    do {
+        *--s = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0)
+        *--s = '-';
+    bbw_buf_add(b, s, (apr_size_t)(end - s));
+}
+
+static void col_sep(column *c)
+{
+    if (c->buf.len)
+        bbw_buf_add(&c->buf, ",", 1);
+}
+
+static void col_int64(column *c, apr_int64_t n)
+{
+    col_sep(c);
+    buf_int64(&c->buf, n);
+}
+
+/* The cell as an integer minus base, or null. */
+static void col_cell(column *c, const bbw_row *row, int i, apr_int64_t base)
+{
+    col_sep(c);
+    if (bbw_cell_null(row, i))
+        bbw_buf_add(&c->buf, "null", 4);
+    else
+        buf_int64(&c->buf, bbw_cell_int(row, i) - base);
+}
+
+static void col_str(column *c, const bbw_row *row, int i)
+{
+    col_sep(c);
+    if (bbw_cell_null(row, i))
+        bbw_buf_add(&c->buf, "null", 4);
+    else
+        bbw_json_write_string(&c->buf, row->val[i], row->len[i]);
+}
+
+/* "builds":{"t0":T,"name":[...],...} */
+static void write_columns_of(view *v, apr_int64_t t0, const column *cols, int n)
+{
+    put(v, "\"builds\":{\"t0\":");
+    buf_int64(&v->out, t0);
+    for (int i = 0; i < n; i++) {
+        put(v, ",\"");
+        put(v, cols[i].name);
+        put(v, "\":[");
+        bbw_buf_add(&v->out, cols[i].buf.data ? cols[i].buf.data : "", cols[i].buf.len);
+        put(v, "]");
+    }
+    put(v, "}");
 }
 
 /* ---- builders ---- */
@@ -377,41 +474,44 @@ static int read_newest(void *baton, const bbw_row *row)
     return 1;
 }
 
+enum { WF_BUILDID, WF_BUILDERID, WF_NUMBER, WF_STARTED, WF_COMPLETE, WF_RESULTS,
+       WF_STATE, WF_WORKER, WF_COLS };
+
 typedef struct {
     view *v;
     apr_int64_t limit;
     apr_int64_t n;
+    apr_int64_t t0;
     int truncated;
+    column cols[WF_COLS];
 } builds_baton;
 
+/* Row: id, builderid, number, started_at, complete_at, results,
+ * state_string, workerid. */
 static int write_waterfall_build(void *baton, const bbw_row *row)
 {
     builds_baton *b = baton;
-    view *v = b->v;
     if (b->n >= b->limit) {
         b->truncated = 1;
         return 1;
     }
-    static const char *const keys[] = {
-        "{\"buildid\":", ",\"builderid\":", ",\"number\":", ",\"started_at\":",
-        ",\"complete_at\":", ",\"results\":", ",\"state_string\":", ",\"workerid\":"
-    };
-    if (b->n++)
-        put(v, ",");
-    for (int i = 0; i < 8; i++) {
-        put(v, keys[i]);
-        if (i == 6)
-            put_str(v, row, i);
-        else
-            put_int(v, row, i);
+    b->n++;
+    col_cell(&b->cols[WF_BUILDID], row, 0, 0);
+    col_cell(&b->cols[WF_BUILDERID], row, 1, 0);
+    col_cell(&b->cols[WF_NUMBER], row, 2, 0);
+    col_cell(&b->cols[WF_STARTED], row, 3, b->t0);
+    col_cell(&b->cols[WF_COMPLETE], row, 4, b->t0);
+    col_cell(&b->cols[WF_RESULTS], row, 5, 0);
+    if (b->v->details) {
+        col_str(&b->cols[WF_STATE], row, 6);
+        col_cell(&b->cols[WF_WORKER], row, 7, 0);
     }
-    put(v, "}");
     return 0;
 }
 
 static int waterfall(view *v)
 {
-    static const char *const known[] = { "since", "until", "builders", "limit", NULL };
+    static const char *const known[] = { "since", "until", "builders", "limit", "details", NULL };
     apr_int64_t since, until, limit;
     apr_array_header_t *only;
     if (!parse_args(v, known))
@@ -421,7 +521,7 @@ static int waterfall(view *v)
     int has_until = int_arg(v, "until", 0, TIME_MAX, 0, &until);
     if (has_since < 0 || has_until < 0
         || int_arg(v, "limit", 1, WATERFALL_LIMIT_MAX, WATERFALL_LIMIT_DEFAULT, &limit) < 0
-        || !ids_arg(v, "builders", &only))
+        || !ids_arg(v, "builders", &only) || !details_arg(v))
         return 0;
     apr_array_header_t *params = bbw_params(v->p);
     bbw_buf sql;
@@ -434,7 +534,7 @@ static int waterfall(view *v)
             return fail_db(v);
         until = newest >= 0 ? newest : apr_time_sec(apr_time_now());
         if (has_since && until < since)
-            until = since + WATERFALL_SPAN;
+            until = since <= TIME_MAX - WATERFALL_SPAN ? since + WATERFALL_SPAN : TIME_MAX;
     }
     if (!has_since)
         since = until >= WATERFALL_SPAN ? until - WATERFALL_SPAN : 0;
@@ -446,9 +546,9 @@ static int waterfall(view *v)
         return 0;
     params = bbw_params(v->p);
     bbw_buf_init(&sql, v->p, 512);
-    bbw_buf_adds(&sql, "SELECT id, builderid, number, started_at, complete_at, results,"
-                 " state_string, workerid FROM builds"
-                 " WHERE started_at <= ? AND (complete_at IS NULL OR complete_at >= ?)");
+    bbw_buf_adds(&sql, "SELECT id, builderid, number, started_at, complete_at, results, ");
+    bbw_buf_adds(&sql, v->details ? "state_string, workerid" : "NULL, NULL");
+    bbw_buf_adds(&sql, " FROM builds WHERE started_at <= ? AND (complete_at IS NULL OR complete_at >= ?)");
     bbw_param_int(params, until);
     bbw_param_int(params, since);
     visible_only(v, &sql, params, "builderid");
@@ -458,11 +558,20 @@ static int waterfall(view *v)
     }
     bbw_buf_adds(&sql, " ORDER BY started_at DESC, id DESC LIMIT ?");
     bbw_param_int(params, limit + 1);
-    builds_baton b = { v, limit, 0, 0 };
-    put(v, ",\"builds\":[");
+    static const char *const names[WF_COLS] = {
+        "buildid", "builderid", "number", "started_at", "complete_at", "results",
+        "state_string", "workerid"
+    };
+    builds_baton b = { v, limit, 0, since, 0, { { 0 } } };
+    /* ~7 bytes a cell; the real count is known only at the end */
+    apr_size_t guess = (apr_size_t)(limit < 20000 ? limit : 20000) * 8 + 64;
+    for (int i = 0; i < WF_COLS; i++)
+        col_init(v, &b.cols[i], names[i], guess);
     if (bbw_db_each(v->db, sql.data, params, write_waterfall_build, &b) != APR_SUCCESS)
         return fail_db(v);
-    put(v, "],\"truncated\":");
+    put(v, ",");
+    write_columns_of(v, since, b.cols, v->details ? WF_COLS : WF_STATE);
+    put(v, ",\"truncated\":");
     put_bool(v, b.truncated);
     put(v, ",\"window\":{\"since\":");
     put_int64(v, since);
@@ -475,71 +584,122 @@ static int waterfall(view *v)
 /* ---- builds linked to changes (console) or source stamps (grid) ---- */
 
 /* Rows: build columns 0..6 (id, builderid, number, results, complete_at,
- * started_at, state_string), then the linked id; grouped by build id. */
+ * started_at, state_string), then the linked id; grouped by build id
+ * (links ascending within a build). */
+enum { LB_BUILDID, LB_BUILDERID, LB_NUMBER, LB_RESULTS, LB_COMPLETE, LB_STARTED,
+       LB_LINKS, LB_STATE, LB_COLS };
+
 typedef struct {
     view *v;
-    const char *link_key;       /* ",\"changeids\":[" */
     apr_int64_t current;        /* build being written, 0 = none */
-    apr_int64_t last_link;
     apr_int64_t n;
     int truncated;
+    column cols[LB_COLS];
+    apr_array_header_t *started;    /* started_at per build (INT64_MIN: null) */
+    apr_array_header_t *links;      /* the current build's linked ids */
 } linked_baton;
+
+#define NO_TIME APR_INT64_C(-9223372036854775807)
+
+/* The current build's links: one id, or [ids] when several. */
+static void flush_links(linked_baton *b)
+{
+    column *c = &b->cols[LB_LINKS];
+    const apr_int64_t *l = (const apr_int64_t *)b->links->elts;
+    if (!b->links->nelts)
+        return;
+    col_sep(c);
+    if (b->links->nelts == 1) {
+        buf_int64(&c->buf, l[0]);
+    }
+    else {
+        bbw_buf_add(&c->buf, "[", 1);
+        for (int i = 0; i < b->links->nelts; i++) {
+            if (i)
+                bbw_buf_add(&c->buf, ",", 1);
+            buf_int64(&c->buf, l[i]);
+        }
+        bbw_buf_add(&c->buf, "]", 1);
+    }
+    b->links->nelts = 0;
+}
 
 static int write_linked_build(void *baton, const bbw_row *row)
 {
     linked_baton *b = baton;
-    view *v = b->v;
     apr_int64_t id = bbw_cell_int(row, 0), link = bbw_cell_int(row, 7);
     if (id == b->current) {
-        if (link != b->last_link) {
-            put(v, ",");
-            put_int64(v, link);
-            b->last_link = link;
-        }
+        const apr_int64_t *l = (const apr_int64_t *)b->links->elts;
+        if (link != l[b->links->nelts - 1])
+            APR_ARRAY_PUSH(b->links, apr_int64_t) = link;
         return 0;
     }
     if (b->n >= LINKED_BUILDS_MAX) {
         b->truncated = 1;
         return 1;
     }
-    if (b->n++)
-        put(v, "]},");
+    flush_links(b);
+    b->n++;
     b->current = id;
-    b->last_link = link;
-    put(v, "{\"buildid\":");
-    put_int64(v, id);
-    put(v, ",\"builderid\":");
-    put_int(v, row, 1);
-    put(v, ",\"number\":");
-    put_int(v, row, 2);
-    put(v, ",\"results\":");
-    put_int(v, row, 3);
-    put(v, ",\"complete\":");
-    put_bool(v, !bbw_cell_null(row, 4));
-    put(v, ",\"started_at\":");
-    put_int(v, row, 5);
-    put(v, ",\"state_string\":");
-    put_str(v, row, 6);
-    put(v, b->link_key);
-    put_int64(v, link);
+    APR_ARRAY_PUSH(b->links, apr_int64_t) = link;
+    col_int64(&b->cols[LB_BUILDID], id);
+    col_cell(&b->cols[LB_BUILDERID], row, 1, 0);
+    col_cell(&b->cols[LB_NUMBER], row, 2, 0);
+    col_cell(&b->cols[LB_RESULTS], row, 3, 0);
+    col_int64(&b->cols[LB_COMPLETE], !bbw_cell_null(row, 4));
+    APR_ARRAY_PUSH(b->started, apr_int64_t) = bbw_cell_null(row, 5) ? NO_TIME : bbw_cell_int(row, 5);
+    if (b->v->details)
+        col_str(&b->cols[LB_STATE], row, 6);
     return 0;
 }
 
-/* "builds":[...],"truncated":bool for the builds of sql. */
+/* "builds":{...},"truncated":bool for the builds of sql; link_name names
+ * the column of linked ids. */
 static int write_linked_builds(view *v, const char *sql, apr_array_header_t *params,
-                               const char *link_key)
+                               const char *link_name)
 {
-    linked_baton b = { v, link_key, 0, 0, 0, 0 };
-    put(v, "\"builds\":[");
+    const char *names[LB_COLS] = {
+        "buildid", "builderid", "number", "results", "complete", "started_at",
+        link_name, "state_string"
+    };
+    linked_baton b = { v, 0, 0, 0, { { 0 } }, apr_array_make(v->p, 4096, sizeof(apr_int64_t)),
+                       apr_array_make(v->p, 4, sizeof(apr_int64_t)) };
+    for (int i = 0; i < LB_COLS; i++)
+        col_init(v, &b.cols[i], names[i], 16 * 1024);
     if (bbw_db_each(v->db, sql, params, write_linked_build, &b) != APR_SUCCESS)
         return fail_db(v);
-    put(v, b.n ? "]}],\"truncated\":" : "],\"truncated\":");
+    flush_links(&b);
+    /* started_at relative to the earliest start */
+    const apr_int64_t *started = (const apr_int64_t *)b.started->elts;
+    apr_int64_t t0 = 0;
+    int any = 0;
+    for (int i = 0; i < b.started->nelts; i++)
+        if (started[i] != NO_TIME && (!any || started[i] < t0)) {
+            t0 = started[i];
+            any = 1;
+        }
+    column *c = &b.cols[LB_STARTED];
+    for (int i = 0; i < b.started->nelts; i++) {
+        col_sep(c);
+        if (started[i] == NO_TIME)
+            bbw_buf_add(&c->buf, "null", 4);
+        else
+            buf_int64(&c->buf, started[i] - t0);
+    }
+    write_columns_of(v, t0, b.cols, v->details ? LB_COLS : LB_STATE);
+    put(v, ",\"truncated\":");
     put_bool(v, b.truncated);
     return 1;
 }
 
 #define LINKED_BUILD_COLS "b.id, b.builderid, b.number, b.results, b.complete_at," \
-    " b.started_at, b.state_string"
+    " b.started_at, "
+
+/* state_string is read only when asked for (details=1). */
+static const char *state_col(const view *v)
+{
+    return v->details ? "b.state_string" : "NULL";
+}
 
 /* ---- console ---- */
 
@@ -596,10 +756,11 @@ static void visible_changes_only(view *v, bbw_buf *sql, apr_array_header_t *para
 
 static int console(view *v)
 {
-    static const char *const known[] = { "changes", NULL };
+    static const char *const known[] = { "changes", "details", NULL };
     apr_int64_t n;
     if (!parse_args(v, known)
-        || int_arg(v, "changes", 1, CONSOLE_CHANGES_MAX, CONSOLE_CHANGES_DEFAULT, &n) < 0)
+        || int_arg(v, "changes", 1, CONSOLE_CHANGES_MAX, CONSOLE_CHANGES_DEFAULT, &n) < 0
+        || !details_arg(v))
         return 0;
     apr_array_header_t *params = bbw_params(v->p);
     bbw_buf sql;
@@ -619,14 +780,18 @@ static int console(view *v)
     put(v, ",");
     params = bbw_params(v->p);
     bbw_buf_init(&sql, v->p, 1024);
-    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS ", ch.changeid FROM changes ch"
+    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS);
+    bbw_buf_adds(&sql, state_col(v));
+    bbw_buf_adds(&sql, ", ch.changeid FROM changes ch"
                  " JOIN buildset_sourcestamps bss ON bss.sourcestampid = ch.sourcestampid"
                  " JOIN buildrequests br ON br.buildsetid = bss.buildsetid"
                  " JOIN builds b ON b.buildrequestid = br.id WHERE ch.changeid IN ");
     bbw_sql_in_ints(&sql, params, (const apr_int64_t *)c.ids->elts, c.ids->nelts);
     visible_only(v, &sql, params, "b.builderid");
-    bbw_buf_adds(&sql, " ORDER BY b.id DESC, ch.changeid");
-    if (!write_linked_builds(v, sql.data, params, ",\"changeids\":["))
+    /* +b.id: SQLite would otherwise walk every build in id order (no sort)
+     * instead of starting from the few changes. */
+    bbw_buf_adds(&sql, " ORDER BY +b.id DESC, ch.changeid");
+    if (!write_linked_builds(v, sql.data, params, "changeids"))
         return 0;
     put(v, "}");
     return 1;
@@ -761,10 +926,11 @@ static int write_columns(view *v, const apr_array_header_t *ids)
 
 static int grid(view *v)
 {
-    static const char *const known[] = { "branch", "revisions", NULL };
+    static const char *const known[] = { "branch", "revisions", "details", NULL };
     apr_int64_t n;
     if (!parse_args(v, known)
-        || int_arg(v, "revisions", 1, GRID_REVISIONS_MAX, GRID_REVISIONS_DEFAULT, &n) < 0)
+        || int_arg(v, "revisions", 1, GRID_REVISIONS_MAX, GRID_REVISIONS_DEFAULT, &n) < 0
+        || !details_arg(v))
         return 0;
     const char *branch = apr_table_get(v->args, "branch");
     if (branch && (!*branch || strlen(branch) > BRANCH_MAX))
@@ -799,9 +965,19 @@ static int grid(view *v)
         put(v, "null");
     put(v, ",\"branches\":[");
     params = bbw_params(v->p);
-    if (bbw_db_each(v->db, "SELECT DISTINCT branch FROM sourcestamps"
-                    " WHERE branch IS NOT NULL AND branch <> '' ORDER BY branch LIMIT " APR_STRINGIFY(BRANCHES_MAX), params,
-                    write_branch, v) != APR_SUCCESS)
+    bbw_buf_init(&sql, v->p, 512);
+    bbw_buf_adds(&sql, "SELECT DISTINCT ss.branch FROM sourcestamps ss"
+                 " WHERE ss.branch IS NOT NULL AND ss.branch <> ''");
+    if (v->hidden && v->hidden->nelts) {
+        /* Only branches some visible builder built: names can be secret. */
+        bbw_buf_adds(&sql, " AND EXISTS (SELECT 1 FROM buildset_sourcestamps b2"
+                     " JOIN buildrequests r2 ON r2.buildsetid = b2.buildsetid"
+                     " WHERE b2.sourcestampid = ss.id");
+        visible_only(v, &sql, params, "r2.builderid");
+        bbw_buf_adds(&sql, ")");
+    }
+    bbw_buf_adds(&sql, " ORDER BY ss.branch LIMIT " APR_STRINGIFY(BRANCHES_MAX));
+    if (bbw_db_each(v->db, sql.data, params, write_branch, v) != APR_SUCCESS)
         return fail_db(v);
     put(v, "],");
     if (!write_columns(v, cols.ids))
@@ -812,17 +988,87 @@ static int grid(view *v)
     put(v, ",");
     params = bbw_params(v->p);
     bbw_buf_init(&sql, v->p, 1024);
-    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS ", bss.sourcestampid"
+    bbw_buf_adds(&sql, "SELECT " LINKED_BUILD_COLS);
+    bbw_buf_adds(&sql, state_col(v));
+    bbw_buf_adds(&sql, ", bss.sourcestampid"
                  " FROM buildset_sourcestamps bss"
                  " JOIN buildrequests br ON br.buildsetid = bss.buildsetid"
                  " JOIN builds b ON b.buildrequestid = br.id WHERE bss.sourcestampid IN ");
     bbw_sql_in_ints(&sql, params, (const apr_int64_t *)cols.ids->elts, cols.ids->nelts);
+    /* The same buildsets again, as a list SQLite can start from (there is
+     * no index on bss.sourcestampid): else it walks every build. */
+    bbw_buf_adds(&sql, " AND bss.buildsetid IN (SELECT buildsetid FROM buildset_sourcestamps"
+                 " WHERE sourcestampid IN ");
+    bbw_sql_in_ints(&sql, params, (const apr_int64_t *)cols.ids->elts, cols.ids->nelts);
+    bbw_buf_adds(&sql, ")");
     visible_only(v, &sql, params, "b.builderid");
-    bbw_buf_adds(&sql, " ORDER BY b.id DESC, bss.sourcestampid");
-    if (!write_linked_builds(v, sql.data, params, ",\"ssids\":["))
+    bbw_buf_adds(&sql, " ORDER BY +b.id DESC, bss.sourcestampid");
+    if (!write_linked_builds(v, sql.data, params, "ssids"))
         return 0;
     put(v, "}");
     return 1;
+}
+
+/* ---- gzip ---- */
+
+/* Accept-Encoding names gzip (or x-gzip) without q=0. */
+static int accepts_gzip(request_rec *r)
+{
+    const char *header = apr_table_get(r->headers_in, "Accept-Encoding");
+    if (!header)
+        return 0;
+    char *copy = apr_pstrdup(r->pool, header), *state = NULL;
+    for (char *tok = apr_strtok(copy, ",", &state); tok; tok = apr_strtok(NULL, ",", &state)) {
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        char *semi = strchr(tok, ';');
+        apr_size_t n = semi ? (apr_size_t)(semi - tok) : strlen(tok);
+        while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+            n--;
+        if (!((n == 4 && strncasecmp(tok, "gzip", 4) == 0)
+              || (n == 6 && strncasecmp(tok, "x-gzip", 6) == 0)))
+            continue;
+        for (char *prm = semi; prm; prm = strchr(prm + 1, ';')) {
+            char *q = prm + 1;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=' && strtod(q + 2, NULL) <= 0)
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* body as one gzip member; 0 when zlib fails. */
+static int gzip_body(apr_pool_t *p, const char *body, apr_size_t len,
+                     const char **out, apr_size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (len > 0x7fffffff
+        || deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return 0;
+    uLong bound = deflateBound(&z, (uLong)len);
+    Bytef *buf = apr_palloc(p, bound);
+    z.next_in = (Bytef *)body;
+    z.avail_in = (uInt)len;
+    z.next_out = buf;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        return 0;
+    *out = (const char *)buf;
+    return 1;
+}
+
+static int send_gzip(request_rec *r, const char *body, apr_size_t len)
+{
+    r->content_encoding = "gzip";
+    apr_table_setn(r->headers_out, "Content-Encoding", "gzip");
+    return send_json(r, HTTP_OK, body, len);
 }
 
 /* ---- the handler ---- */
@@ -866,7 +1112,7 @@ int bbw_views_handler(request_rec *r, const char *rest)
     }
 
     const bbw_dir_conf *conf = bbw_conf(r);
-    view v = { r, r->pool, bbw_db_open(r), NULL, NULL, { 0 }, OK, NULL };
+    view v = { r, r->pool, bbw_db_open(r), NULL, NULL, { 0 }, 0, OK, NULL };
     if (!v.db)
         return send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable - see logs");
     json_t *user = conf->authz || conf->remote_user_header ? bbw_session_user(r) : NULL;
@@ -883,24 +1129,41 @@ int bbw_views_handler(request_rec *r, const char *rest)
         audience = bbw_access_view_key(r, v.db, user);
     }
     cache_headers(r);
-    const char *key = NULL;
+    apr_table_mergen(r->headers_out, "Vary", "Accept-Encoding");
+    int gzip = accepts_gzip(r);
+    const char *key = NULL, *gzip_key = NULL;
+    const char *body = NULL;
+    apr_size_t len = 0;
     if (bbw_conf_response_cache(conf)) {
-        const char *body, *ctype, *disposition;
-        apr_size_t len;
+        const char *ctype, *disposition;
         key = apr_pstrcat(r->pool, "views/", rest, "|", audience, "?", r->args ? r->args : "", NULL);
-        if (bbw_db_cached_response(v.db, key, &body, &len, &ctype, &disposition))
-            return send_json(r, HTTP_OK, body, len);
+        gzip_key = apr_pstrcat(r->pool, "gzip|", key, NULL);
+        if (gzip && bbw_db_cached_response(v.db, gzip_key, &body, &len, &ctype, &disposition))
+            return send_gzip(r, body, len);
+        if (!bbw_db_cached_response(v.db, key, &body, &len, &ctype, &disposition))
+            body = NULL;
     }
 
-    bbw_buf_init(&v.out, r->pool, 64 * 1024);
-    if (!fn(&v)) {
-        if (v.status == HTTP_INTERNAL_SERVER_ERROR)
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00200)
-                          "views: %s: a query failed (see above)", rest);
-        return send_error(r, v.status, v.message);
+    if (!body) {
+        bbw_buf_init(&v.out, r->pool, 64 * 1024);
+        if (!fn(&v)) {
+            if (v.status == HTTP_INTERNAL_SERVER_ERROR)
+                ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, BBWLOGNO(00200)
+                              "views: %s: a query failed (see above)", rest);
+            return send_error(r, v.status, v.message);
+        }
+        body = v.out.data;
+        len = v.out.len;
+        if (key)
+            bbw_db_cache_response(v.db, key, body, len, "application/json; charset=utf-8", NULL);
     }
-    if (key)
-        bbw_db_cache_response(v.db, key, v.out.data, v.out.len,
-                              "application/json; charset=utf-8", NULL);
-    return send_json(r, HTTP_OK, v.out.data, v.out.len);
+    const char *packed;
+    apr_size_t packed_len;
+    if (gzip && len >= GZIP_MIN && gzip_body(r->pool, body, len, &packed, &packed_len)) {
+        if (gzip_key)
+            bbw_db_cache_response(v.db, gzip_key, packed, packed_len,
+                                  "application/json; charset=utf-8", NULL);
+        return send_gzip(r, packed, packed_len);
+    }
+    return send_json(r, HTTP_OK, body, len);
 }

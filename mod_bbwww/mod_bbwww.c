@@ -14,6 +14,7 @@
 #include "bbw_views.h"
 
 #include <apr_strings.h>
+#include <http_core.h>
 #include <string.h>
 
 
@@ -87,8 +88,18 @@ static int bbw_handler(request_rec *r)
     int ui = bbw_ui_handler(r, rel);
     if (ui != DECLINED)
         return ui;
-    if (*rel == '\0' && (r->method_number == M_GET))
+    if (*rel == '\0' && (r->method_number == M_GET)) {
+        /* "/ci" for a site at "/ci/": relative links need the slash. The
+         * request line counts (mod_dir may have rewritten r->uri). */
+        const char *raw = r->unparsed_uri ? r->unparsed_uri : r->uri;
+        size_t n = strcspn(raw, "?#");
+        if (!n || raw[n - 1] != '/') {
+            apr_table_setn(r->headers_out, "Location",
+                           ap_construct_url(r->pool, bbw_conf_mount(r, bbw_conf(r)), r));
+            return HTTP_MOVED_PERMANENTLY;
+        }
         return index_page(r);
+    }
     return DECLINED;
 }
 
@@ -102,6 +113,7 @@ static void bbw_register_hooks(apr_pool_t *p)
     ap_hook_handler(bbw_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(bbw_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     bbw_control_register(p);
+    bbw_hooks_register(p);
 }
 
 AP_DECLARE_MODULE(bbwww) = {

@@ -103,7 +103,8 @@ sub check_page_headers {
     my ($res, $name) = @_;
     is($res->code, 200, "$name: 200");
     is($res->header('Content-Type'), 'text/html', "$name: Content-Type text/html");
-    is($res->header('Cache-Control'), 'public,max-age=0', "$name: Cache-Control");
+    is($res->header('Cache-Control'), 'private, no-cache', "$name: Cache-Control (the page names the user)");
+    like($res->header('Vary') // '', qr/\bCookie\b/, "$name: Vary: Cookie");
 }
 
 my $schema = BBW::Oracle::value('SELECT version_num FROM alembic_version');

@@ -11,7 +11,7 @@ use JSON::PP ();
 use BBW::Test;
 use BBW::Session;
 
-plan tests => 97;
+plan tests => 98;
 
 my $json = JSON::PP->new->allow_nonref;
 my $base = server_url('bbw_login');
@@ -77,7 +77,8 @@ for my $case (['admin', 'admin-pass', 'bcrypt'], ['dev', 'dev-pass', 'APR1-MD5']
     my ($res, $u, $cfg) = config_user($base);
     is($res->code, 200, '/config: 200');
     is($res->header('Content-Type'), 'application/json', '/config: Content-Type');
-    is($res->header('Cache-Control'), 'public,max-age=0', '/config: Cache-Control');
+    is($res->header('Cache-Control'), 'private, no-cache', '/config: Cache-Control (it names the user)');
+    like($res->header('Vary') // '', qr/\bCookie\b/, '/config: Vary: Cookie');
     is_deeply($u, { anonymous => JSON::PP::true }, 'no cookie: anonymous user');
     my @keys = $res->content =~ /(?:^\{|, )"(\w+)": /g;
     is_deeply([grep { !/^(?:name|anonymous)$/ } @keys],

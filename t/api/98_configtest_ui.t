@@ -8,35 +8,11 @@ use lib "$FindBin::Bin/../lib";
 use Test::More;
 use File::Temp ();
 use Apache::Test ();
+use BBW::Configtest;
 
-my $module = File::Spec->rel2abs("$FindBin::Bin/../../mod_bbwww/.libs/mod_bbwww.so");
 my $fixtures = File::Spec->rel2abs("$FindBin::Bin/../ui-fixtures");
-my $httpd = Apache::Test::vars('httpd') || '/usr/sbin/apache2';
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 
-sub configtest {
-    my ($lines) = @_;
-    open my $fh, '>', "$dir/httpd.conf" or die $!;
-    print $fh <<"EOC";
-ServerRoot "$dir"
-ServerName 127.0.0.1
-Listen 127.0.0.1:1
-PidFile "$dir/httpd.pid"
-DefaultRuntimeDir "$dir"
-ErrorLog "$dir/error_log"
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule dbd_module /usr/lib/apache2/modules/mod_dbd.so
-LoadModule bbwww_module $module
-<Location "/">
-    SetHandler bbwww
-$lines
-</Location>
-EOC
-    close $fh;
-    my $out = `'$httpd' -t -f '$dir/httpd.conf' 2>&1`;
-    return ($? >> 8, $out);
-}
 
 sub write_file {
     my ($path, $text) = @_;

@@ -17,6 +17,8 @@ use JSON::PP ();
 use MIME::Base64 ();
 use Time::HiRes ();
 use URI::Escape qw(uri_escape);
+use Apache::Test ();
+use File::Spec ();
 use BBW::Test;
 use BBW::Session;
 
@@ -316,6 +318,36 @@ $res = post("$hooks/change_hook/poller", '', 'Content-Type' => 'application/x-ww
 is($res->code, 200, 'poller without names: 200, only the allowed pollers poll');
 ok(change_by_revision('hook-poller-poll-2', timeout => 20), '  hook-poller polled again');
 
+# What reaches the master's poller hook is made by the module: requests
+# Twisted reads differently from a naive parser still poll only the allowed
+# (the end of this file checks that other-poller never polled).
+my $multipart = join "\r\n", '--XyZ', 'Content-Disposition: form-data; name="poller"', '',
+                                'other-poller', '--XyZ--', '';
+my $poll = 2;
+for my $case (
+    ['a key with a NUL (poller%00=) is not "poller"',
+     GET => "$hooks/change_hook/poller?poller%00=hook-poller"],
+    ['a form body on GET (Twisted ignores it)',
+     GET => "$hooks/change_hook/poller", 'poller=hook-poller',
+     'application/x-www-form-urlencoded'],
+    ['a multipart field naming another poller (Twisted would add it)',
+     POST => "$hooks/change_hook/poller?poller=hook-poller", $multipart,
+     'multipart/form-data; boundary=XyZ'],
+    ['a form body on POST naming the allowed poller',
+     POST => "$hooks/change_hook/poller", 'poller=hook-poller',
+     'application/x-www-form-urlencoded'],
+) {
+    my ($what, $method, $url, $content, $ctype) = @$case;
+    $res = http($method => $url, defined $content
+                ? (content => $content, headers => ['Content-Type' => $ctype]) : ());
+    is($res->code, 200, "poller allowed=: $what: 200");
+    $poll++;
+    ok(change_by_revision("hook-poller-poll-$poll", timeout => 20), '  hook-poller polled');
+}
+$res = post("$hooks/change_hook/poller", 'poller=other-poller',
+            'Content-Type' => 'application/x-www-form-urlencoded');
+is($res->code, 400, 'poller allowed=: a POST form naming another poller: 400');
+
 # Buildbot's lax GitHub settings, on their own vhost.
 my $rev1 = '5ba1' x 10;
 $body = github_push($rev1, message => 'Signed with SHA-1');
@@ -365,9 +397,11 @@ sub refused {
     my ($name, $res, $code, $message) = @_;
     subtest $name => sub {
         is($res->code, $code, "status $code");
+        is($res->header('X-Content-Type-Options'), 'nosniff', 'nosniff');
         if ($code == 400) {
             is($res->message, $message, 'reason phrase');
             is($res->content, $message, 'body');
+            is($res->header('Content-Type'), 'text/plain; charset=utf-8', 'as text, not HTML');
         }
         else {
             my $e = eval { $json->decode($res->content) } || {};
@@ -501,6 +535,15 @@ delete $h{'X-Event-Key'};
 refused('bitbucketserver: no X-Event-Key', post("$hooks/change_hook/bitbucketserver", $bbs, %h),
         400, 'Header X-Event-Key is not present');
 
+refused('poller: a name with markup is quoted as text (no reflected HTML)',
+        http(GET => "$hooks/change_hook/poller?poller=%3Csvg%20onload%3Dalert(1)%3E"),
+        400, 'Could not find pollers: <svg onload=alert(1)>');
+$res = http(GET => "$hooks/change_hook/base?author=x&comments=y&when_timestamp="
+                   . uri_escape('<svg onload=alert(1)>'));
+is($res->code, 400, 'the master\'s own 400 quoting a parameter is relayed');
+like($res->content, qr/<svg onload=alert\(1\)>/, '  with its words');
+is($res->header('Content-Type'), 'text/plain; charset=utf-8', '  as text, not HTML');
+is($res->header('X-Content-Type-Options'), 'nosniff', '  not sniffed');
 refused('poller: a poller outside allowed=',
         http(GET => "$hooks/change_hook/poller?poller=other-poller&poller=hook-poller"),
         400, 'Could not find pollers: other-poller');
@@ -532,6 +575,51 @@ refused('oversized body (Content-Length over BuildbotChangeHookMaxBody)',
     like($raw, qr{^HTTP/1\.1 413 }, 'oversized chunked body: 413');
 }
 
+# A huge body is not drained after the 413: the connection is closed at
+# once (the client never sends the rest; draining would wait for Timeout).
+{
+    my ($host, $port) = $hooks =~ m{^http://([^:/]+):(\d+)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 20);
+    print $sock "POST /change_hook/base HTTP/1.1\r\nHost: $host\r\n"
+              . "Content-Type: application/x-www-form-urlencoded\r\n"
+              . "Content-Length: 50000000\r\n\r\n" . ('x' x 1000);
+    my $t0 = Time::HiRes::time();
+    my $raw = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 10;
+        while (sysread($sock, my $buf, 65536)) { $raw .= $buf }
+        alarm 0;
+    };
+    alarm 0;
+    like($raw, qr{^HTTP/1\.1 413 }, 'Content-Length of 50 MB: 413');
+    like($raw, qr{^Connection: close\r$}mi, '  Connection: close');
+    ok(!$@ && Time::HiRes::time() - $t0 < 8, '  the connection ends without draining the body');
+}
+
+# <Location /change_hook> BuildbotChangeHookMaxBody alone keeps the
+# vhost's dialects; LimitRequestBody (4000 on the lax gitlab) answers 413.
+my $mid = github_push('8192' x 10, message => 'x' x 9000);
+refused('a Location setting only the size: its limit applies',
+        post("$lax/change_hook/github", $mid, github_headers($mid)),
+        413, qr/^request body larger than 8192 bytes \(BuildbotChangeHookMaxBody\)$/);
+refused('LimitRequestBody below the hook limit (Content-Length): 413',
+        post("$lax/change_hook/gitlab", '{"pad": "' . ('x' x 5000) . '"}', gitlab_headers()),
+        413, qr/^request body larger than 4000 bytes \(LimitRequestBody\)$/);
+{
+    my ($host, $port) = $lax =~ m{^http://([^:/]+):(\d+)};
+    my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 20);
+    my $chunk = 'x' x 1000;
+    print $sock "POST /change_hook/gitlab HTTP/1.1\r\nHost: $host\r\n"
+              . "Content-Type: application/json\r\n"
+              . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    for (1 .. 6) { print $sock sprintf("%x\r\n%s\r\n", length $chunk, $chunk) }
+    print $sock "0\r\n\r\n";
+    local $/;
+    my $raw = <$sock> // '';
+    like($raw, qr{^HTTP/1\.1 413 }, 'LimitRequestBody, chunked: 413 (Apache\'s own answer)');
+}
+
 for my $method (qw(PUT DELETE PATCH OPTIONS)) {
     my $r = http($method => "$hooks/change_hook/github", content => $good,
                  headers => [github_headers($good)]);
@@ -552,5 +640,31 @@ while (time < $deadline
 }
 is(db_value('SELECT COUNT(*) FROM buildrequests WHERE complete = 0'), 0,
    'every build the hooks started finished');
+
+# Deliveries are remembered across a graceful restart (the table outlives
+# configuration generations). The restart makes t/live/99_error_log.t look
+# only at the lines after it: the lines before it are checked here.
+my $error_log = File::Spec->catfile(Apache::Test::vars('t_logs'), 'error_log');
+sub log_lines { open my $fh, '<', $error_log or return (); my @l = <$fh>; @l }
+my @lines = log_lines();
+my ($last_start) = grep { $lines[$_] =~ /resuming normal operations/ } reverse 0 .. $#lines;
+my @bad = grep { !/AH0161[78]:|AH01695:/ } grep {
+    /\[[\w.]*:(?:error|crit|alert|emerg)\]/ || /AddressSanitizer|LeakSanitizer|runtime error:/
+        || /exit signal|Segmentation fault/
+} @lines[($last_start // 0) .. $#lines];
+is(scalar @bad, 0, 'error_log before the restart: no error lines') or diag(join '', @bad[0 .. 9]);
+my $starts = grep { /resuming normal operations/ } @lines;
+my $pidfile = File::Spec->catfile(Apache::Test::vars('t_logs'), 'httpd.pid');
+open my $pfh, '<', $pidfile or die "$pidfile: $!";
+chomp(my $httpd = <$pfh>);
+close $pfh;
+ok(kill(USR1 => $httpd), 'graceful restart of httpd');
+$deadline = time + 30;
+Time::HiRes::sleep(0.3)
+    while time < $deadline && (grep { /resuming normal operations/ } log_lines()) <= $starts;
+Time::HiRes::sleep(1);    # the old generation's idle children leave
+refused('after a graceful restart, the same delivery is still a duplicate',
+        post("$hooks/change_hook/github", $good, github_headers($good, delivery => $retry_id)),
+        409, qr/^duplicate delivery: X-GitHub-Delivery \Q$retry_id\E was already received$/);
 
 done_testing;

@@ -5,7 +5,11 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <openssl/hmac.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const char *hmac_hex(apr_pool_t *p, const char *alg, const char *key, const char *msg)
 {
@@ -95,11 +99,110 @@ static void test_form(apr_pool_t *p)
         check_str(APR_ARRAY_IDX(v, 4, const char *), "", "form: bare name is blank");
     }
     check(bbw_hook_form_values(p, NULL, 0, "x")->nelts == 0, "form: no text");
+    const char *nul = "poller%00=x&poller=y&pollerz=w";
+    v = bbw_hook_form_values(p, nul, strlen(nul), "poller");
+    check(v->nelts == 1 && strcmp(APR_ARRAY_IDX(v, 0, const char *), "y") == 0,
+          "form: keys compared by decoded length ('poller%00' is another key)");
     check(bbw_hook_event_known("github", "push"), "event: github push");
     check(!bbw_hook_event_known("github", "issues"), "event: github issues unknown");
     check(!bbw_hook_event_known("github", NULL), "event: none");
     check(bbw_hook_event_known("bitbucketserver", "repo_refs_changed"), "event: server refs");
     check(!bbw_hook_event_known("bitbucketcloud", "repo_refs_changed"), "event: not cloud");
+}
+
+static void test_poller_query(apr_pool_t *p)
+{
+    apr_array_header_t *names = apr_array_make(p, 2, sizeof(const char *));
+    check_str(bbw_hook_poller_query(p, NULL, names), "", "poller query: nothing");
+    *(const char **)apr_array_push(names) = "hook-poller";
+    *(const char **)apr_array_push(names) = "a b&c;d";
+    check_str(bbw_hook_poller_query(p, "poller=x&poller%00=y&%70oller=z&pollers=1&x=1&a=b;poller=q"
+                                       "&flag&&k%20=v+w",
+                                    names),
+              "x=1&a=b%3Bpoller%3Dq&flag=&k%20=v%20w&poller=hook-poller&poller=a%20b%26c%3Bd",
+              "poller query: every poller* key dropped, the rest re-encoded, names added");
+}
+
+/* The table in memory shared with forked children, as between httpd's. */
+static bbw_replay_table *shared_table(void)
+{
+    void *mem = mmap(NULL, bbw_replay_table_size(), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    return mem == MAP_FAILED ? NULL : bbw_replay_table_init(mem);
+}
+
+static void test_replay_processes(void)
+{
+    bbw_replay_table *t = shared_table();
+    check(t != NULL, "replay: a process-shared table");
+    if (!t)
+        return;
+    /* A process that dies holding the lock does not stop the others. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        bbw_replay_lock(t);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    alarm(10);
+    check(bbw_replay_lock(t), "replay: the lock of a dead holder is taken over");
+    /* While held, another process waits: it does not steal the lock. */
+    int fds[2];
+    check(pipe(fds) == 0, "replay: pipe");
+    pid = fork();
+    if (pid == 0) {
+        unsigned char d[32];
+        bbw_replay_key(d, "id", "github", "waiter", 6);
+        bbw_replay_reserve(t, d, 1, 60);
+        char c = 'x';
+        _exit(write(fds[1], &c, 1) == 1 ? 0 : 1);
+    }
+    usleep(300000);
+    char c;
+    int flags = 0;
+    close(fds[1]);
+    struct timeval tv = { 0, 0 };
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fds[0], &set);
+    flags = select(fds[0] + 1, &set, NULL, NULL, &tv);
+    check(flags == 0, "replay: a second process waits while the lock is held");
+    bbw_replay_unlock(t);
+    check(read(fds[0], &c, 1) == 1, "replay: and goes on once it is released");
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    alarm(0);
+    /* Two processes reserving the same 2000 ids: each is new exactly once. */
+    int counts[2] = { 0, 0 };
+    for (int k = 0; k < 2; k++) {
+        if (pipe(fds) != 0)
+            return;
+        pid = fork();
+        if (pid == 0) {
+            int won = 0;
+            unsigned char d[32];
+            for (int i = 0; i < 2000; i++) {
+                char id[16];
+                int n = snprintf(id, sizeof id, "race%d", i);
+                bbw_replay_key(d, "id", "gitlab", id, (apr_size_t)n);
+                won += bbw_replay_reserve(t, d, 5000, 60);
+            }
+            _exit(write(fds[1], &won, sizeof won) == sizeof won ? 0 : 1);
+        }
+        close(fds[1]);
+        counts[k] = fds[0];
+    }
+    int total = 0;
+    for (int k = 0; k < 2; k++) {
+        int won = 0;
+        if (read(counts[k], &won, sizeof won) == sizeof won)
+            total += won;
+        close(counts[k]);
+    }
+    while (wait(NULL) > 0)
+        ;
+    check(total == 2000, "replay: concurrent processes record each id once");
+    munmap(t, bbw_replay_table_size());
 }
 
 static void test_replay(apr_pool_t *p)
@@ -138,7 +241,9 @@ int main(void)
     test_signatures(p);
     test_secrets_and_repr(p);
     test_form(p);
+    test_poller_query(p);
     test_replay(p);
+    test_replay_processes();
     printf("1..%d\n", tests);
     apr_pool_destroy(p);
     apr_terminate();

@@ -1,8 +1,9 @@
 // Console: changes as rows (newest first), builders as columns, a chip per
-// build colored by its result. One request (views/console.json); builds
+// build colored by its result. One request (views/console.json, builds as
+// parallel arrays: see htdocs/README.md "views"); builds
 // events refetch it, debounced. Cells exist in the DOM only around the
 // visible area (virtualGrid), so 1,000 builders stay cheap.
-import { ensureViewStyles, liveRefresh, tagFilter, markRendered, hashWith, fetchView, virtualGrid, chips } from './waterfall.js';
+import { ensureViewStyles, liveRefresh, tagFilter, markRendered, hashWith, fetchView, virtualGrid, chips, viewParams } from './waterfall.js';
 
 export const route = '/console';
 export const title = 'Console';
@@ -46,22 +47,31 @@ export async function render(root, ctx) {
 
   function draw(json) {
     data = json;
-    // builderid -> changeid -> builds (newest first)
+    const builds = json.builds;
+    const n = builds.buildid.length;
+    const changes = json.changes;
+    // cell (builder, change) -> build indices (newest first), keyed
+    // builderid * stride + change row
+    const rowOf = new Map(changes.map((c, r) => [c.changeid, r]));
+    const stride = changes.length + 1;
     const cells = new Map();
+    const hasBuilds = new Set();
     let widest = 1;
-    for (const b of json.builds) {
-      let row = cells.get(b.builderid);
-      if (!row) cells.set(b.builderid, row = new Map());
-      for (const changeid of b.changeids) {
-        let list = row.get(changeid);
-        if (!list) row.set(changeid, list = []);
-        list.push(b);
-        widest = Math.max(widest, list.length);
-      }
+    const add = (builderid, changeid, i) => {
+      const r = rowOf.get(changeid);
+      if (r === undefined) return;
+      const key = builderid * stride + r;
+      const list = cells.get(key);
+      if (list) { list.push(i); if (list.length > widest) widest = list.length; } else cells.set(key, [i]);
+      hasBuilds.add(builderid);
+    };
+    for (let i = 0; i < n; i++) {
+      const links = builds.changeids[i];
+      if (typeof links === 'number') add(builds.builderid[i], links, i);
+      else for (const changeid of links) add(builds.builderid[i], changeid, i);
     }
     const withEmpty = !!ctx.setting('Console.show_builders_without_builds', false);
-    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || cells.has(b.builderid));
-    const changes = json.changes;
+    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || hasBuilds.has(b.builderid));
     grid.update({
       rows: changes.length, cols: builders.length, rowHeight: ROW_HEIGHT,
       colWidth: Math.min(3, widest) * 22 + 4, headerHeight: HEADER_HEIGHT, labelWidth: CHANGE_WIDTH,
@@ -79,19 +89,17 @@ export async function render(root, ctx) {
           el('span', { class: 'cv-comment', title: change.comments || '' }, firstLine(change.comments)));
       },
       cell: (r, c) => {
-        const row = cells.get(builders[c].builderid);
-        const list = row && row.get(changes[r].changeid);
-        return list ? chips(ctx, list, builders[c].name, 'console-build') : null;
+        const list = cells.get(builders[c].builderid * stride + r);
+        return list ? chips(ctx, builds, list, builders[c].name, 'console-build') : null;
       },
     });
-    status.textContent = changes.length + ' changes, ' + builders.length + ' builders, ' + json.builds.length + ' builds'
+    status.textContent = changes.length + ' changes, ' + builders.length + ' builders, ' + n + ' builds'
       + (json.truncated ? ' (oldest builds left out)' : '') + (changes.length ? '' : ' \u2014 no changes');
     markRendered(view);
   }
 
   async function load() {
-    const limit = q.changes || Math.min(200, Math.max(1, Number(ctx.setting('Console.changeLimit', 25)) || 25));
-    const json = await fetchView(ctx, 'console', { changes: limit });
+    const json = await fetchView(ctx, 'console', viewParams.console(q, ctx.setting));
     if (ctx.alive && !ctx.alive()) return;
     draw(json);
   }

@@ -1,8 +1,8 @@
 // Grid: revisions (source stamps, newest first) as columns, builders as rows,
 // a chip per build colored by its result; a branch selector. One request
-// (views/grid.json); builds events refetch it, debounced. Cells exist in the
+// (views/grid.json, builds as parallel arrays); builds events refetch it, debounced. Cells exist in the
 // DOM only around the visible area (virtualGrid).
-import { ensureViewStyles, liveRefresh, tagFilter, markRendered, hashWith, fetchView, virtualGrid, chips } from './waterfall.js';
+import { ensureViewStyles, liveRefresh, tagFilter, markRendered, hashWith, fetchView, virtualGrid, chips, viewParams } from './waterfall.js';
 
 export const route = '/grid';
 export const title = 'Grid';
@@ -49,19 +49,30 @@ export async function render(root, ctx) {
   function draw(json) {
     data = json;
     fillBranches(json);
-    const cells = new Map();   // builderid -> ssid -> builds (newest first)
-    for (const b of json.builds) {
-      let row = cells.get(b.builderid);
-      if (!row) cells.set(b.builderid, row = new Map());
-      for (const ssid of b.ssids) {
-        let list = row.get(ssid);
-        if (!list) row.set(ssid, list = []);
-        list.push(b);
-      }
+    const builds = json.builds;
+    const n = builds.buildid.length;
+    const revisions = json.revisions;
+    // cell (builder, revision) -> build indices (newest first), keyed
+    // builderid * stride + revision column
+    const colOf = new Map(revisions.map((rev, c) => [rev.ssid, c]));
+    const stride = revisions.length + 1;
+    const cells = new Map();
+    const hasBuilds = new Set();
+    const add = (builderid, ssid, i) => {
+      const c = colOf.get(ssid);
+      if (c === undefined) return;
+      const key = builderid * stride + c;
+      const list = cells.get(key);
+      if (list) list.push(i); else cells.set(key, [i]);
+      hasBuilds.add(builderid);
+    };
+    for (let i = 0; i < n; i++) {
+      const links = builds.ssids[i];
+      if (typeof links === 'number') add(builds.builderid[i], links, i);
+      else for (const ssid of links) add(builds.builderid[i], ssid, i);
     }
     const withEmpty = !!ctx.setting('Grid.show_builders_without_builds', false);
-    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || cells.has(b.builderid));
-    const revisions = json.revisions;
+    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || hasBuilds.has(b.builderid));
     const full = !!ctx.setting('Grid.fullChanges', false);
     grid.update({
       rows: builders.length, cols: revisions.length, rowHeight: ROW_HEIGHT, colWidth: REVISION_WIDTH,
@@ -78,20 +89,18 @@ export async function render(root, ctx) {
       label: (r) => el('div', { class: 'vg-label' },
         el('a', { href: '#/builders/' + builders[r].builderid, title: builders[r].name, 'data-testid': 'grid-builder' }, builders[r].name)),
       cell: (r, c) => {
-        const row = cells.get(builders[r].builderid);
-        const list = row && row.get(revisions[c].ssid);
-        return list ? chips(ctx, list, builders[r].name, 'grid-build') : null;
+        const list = cells.get(builders[r].builderid * stride + c);
+        return list ? chips(ctx, builds, list, builders[r].name, 'grid-build') : null;
       },
     });
-    status.textContent = revisions.length + ' revisions, ' + builders.length + ' builders, ' + json.builds.length + ' builds'
+    status.textContent = revisions.length + ' revisions, ' + builders.length + ' builders, ' + n + ' builds'
       + (json.truncated ? ' (oldest builds left out)' : '')
       + (revisions.length ? '' : ' \u2014 no builds for any revision' + (json.branch ? ' on ' + json.branch : ''));
     markRendered(view);
   }
 
   async function load() {
-    const revisions = q.revisions || Math.min(100, Math.max(1, Number(ctx.setting('Grid.revisionLimit', 10)) || 10));
-    const json = await fetchView(ctx, 'grid', { branch: q.branch, revisions });
+    const json = await fetchView(ctx, 'grid', viewParams.grid(q, ctx.setting));
     if (ctx.alive && !ctx.alive()) return;
     draw(json);
   }

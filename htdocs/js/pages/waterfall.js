@@ -1,12 +1,16 @@
 // Waterfall: builders as columns, time flowing down (newest at the top), builds
 // as boxes placed by their start and end. One request (views/waterfall.json,
-// htdocs/README.md "views") brings the builders and every build of the window;
-// the page then only lays out. Only the boxes in and around the visible part
-// are in the DOM (rebuilt when scrolling leaves the drawn area), so 50,000
-// builds cost as much as the ~2,000 on screen. Live: builds events refetch,
-// debounced.
+// htdocs/README.md "views") brings the builders and every build of the window
+// as parallel arrays (no object per build); the page then only lays out, into
+// typed arrays. Only the boxes and builder labels in and around the visible
+// part are in the DOM (rebuilt when scrolling leaves the drawn area), so
+// 50,000 builds cost as much as the ~2,000 on screen. Live: builds events
+// refetch, debounced.
 //
-// Also exports the helpers the console and grid pages share.
+// Also exports the helpers the console and grid pages share, and starts the
+// views request of the page being opened as soon as this module is evaluated
+// (before the app has loaded every page module).
+import { getJSON, setting as readSetting, config as appConfig } from '../lib.js';
 
 export const route = '/waterfall';
 export const title = 'Waterfall';
@@ -37,12 +41,12 @@ const STYLE = `
 .wf-axis { overflow: hidden; position: relative; border-right: 1px solid var(--line); }
 .wf-body { overflow: auto; position: relative; }
 .wf-inner { position: relative; }
-.wf-label { position: absolute; bottom: 0; height: ${HEADER_HEIGHT - 4}px; writing-mode: vertical-rl; transform: rotate(180deg);
+.wf-label { position: absolute; bottom: 0; contain: strict; height: ${HEADER_HEIGHT - 4}px; writing-mode: vertical-rl; transform: rotate(180deg);
   white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 12px; line-height: 1; padding: 2px 0; text-align: left; }
 .wf-tick { position: absolute; right: 4px; font-size: 11px; color: var(--muted); transform: translateY(-50%); white-space: nowrap; }
 .wf-rule { position: absolute; left: 0; right: 0; border-top: 1px solid #eef1f4; }
 .wf-box { position: absolute; background: var(--result); border-radius: 2px; color: #fff; font-size: 10px; line-height: 12px;
-  overflow: hidden; text-align: center; box-shadow: inset 0 0 0 1px rgba(0,0,0,.12); }
+  overflow: hidden; text-align: center; box-shadow: inset 0 0 0 1px rgba(0,0,0,.12); contain: strict; }
 .wf-box:hover { text-decoration: none; outline: 2px solid var(--fg); z-index: 1; }
 .wf-box.result-pending { animation: pulse 1.6s ease-in-out infinite; }
 .cv-table { border-collapse: collapse; background: var(--card); font-size: 12px; table-layout: fixed; }
@@ -69,7 +73,7 @@ const STYLE = `
 .vg-side { overflow: hidden; position: relative; border-right: 1px solid var(--line); }
 .vg-body { overflow: auto; position: relative; }
 .vg-inner { position: relative; }
-.vg-inner > * { position: absolute; overflow: hidden; box-sizing: border-box; }
+.vg-inner > * { position: absolute; overflow: hidden; box-sizing: border-box; contain: strict; }
 .vg-cell { border-right: 1px solid #eef1f4; border-bottom: 1px solid #eef1f4; padding: 1px; line-height: 0; }
 .vg-vlabel { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; text-overflow: ellipsis; font-size: 12px; padding: 2px 0; text-align: left; }
 .vg-label { border-bottom: 1px solid #eef1f4; padding: 2px 6px; font-size: 12px; }
@@ -102,6 +106,27 @@ export function buildTitle(ctx, build, builderName) {
   const text = (builderName ? builderName + ' ' : '') + '#' + build.number + ': ' + (build.state_string || r.name);
   const end = build.complete_at || (build.complete ? null : Date.now() / 1000);
   return build.started_at && end ? text + ' (' + ctx.duration(end - build.started_at) + ')' : text;
+}
+
+// Build i of a columnar "builds" answer as an object with absolute times
+// ({buildid, builderid, number, results, complete, started_at, complete_at,
+// state_string}; complete_at only in the waterfall).
+export function buildAt(builds, i) {
+  const t0 = builds.t0;
+  const started = builds.started_at[i];
+  const b = {
+    buildid: builds.buildid[i], builderid: builds.builderid[i], number: builds.number[i],
+    results: builds.results[i], started_at: started === null ? null : t0 + started,
+    state_string: builds.state_string ? builds.state_string[i] : null,
+  };
+  if (builds.complete_at) {
+    const done = builds.complete_at[i];
+    b.complete_at = done === null ? null : t0 + done;
+    b.complete = done !== null;
+  } else {
+    b.complete = !!builds.complete[i];
+  }
+  return b;
 }
 
 // Builds events (new, finished, ...) trigger one refetch per quiet period.
@@ -141,9 +166,50 @@ export function markRendered(node) {
 
 let lastDataAt = null;
 
+// The request each view makes for a hash query (q: first value of each key).
+const clamp = (value, lo, hi, dflt) => Math.min(hi, Math.max(lo, Number(value) || dflt));
+export const viewParams = {
+  waterfall: (q, setting) => ({
+    since: q.since, until: q.until, builders: q.builders,
+    limit: q.limit || clamp(setting('Waterfall.limit', 50000), 1, 100000, 50000),
+  }),
+  console: (q, setting) => ({ changes: q.changes || clamp(setting('Console.changeLimit', 25), 1, 200, 25) }),
+  grid: (q, setting) => ({ branch: q.branch, revisions: q.revisions || clamp(setting('Grid.revisionLimit', 10), 1, 100, 10) }),
+};
+const PLUGINS = { waterfall: 'waterfall_view', console: 'console_view', grid: 'grid_view' };
+
+// url -> {at, promise}: a request started before the page asked for it.
+const early = new Map();
+const EARLY_MAX_AGE_MS = 10000;
+
+function viewURL(name, params) {
+  return 'views/' + name + '.json' + queryString(params);
+}
+
+// When the app is opened on #/waterfall, #/console or #/grid, start that
+// page's request now: this module is evaluated well before the app has
+// loaded all its page modules and routes.
+function requestEarly() {
+  const hash = location.hash.replace(/^#!?/, '');
+  const qi = hash.indexOf('?');
+  const path = (qi >= 0 ? hash.slice(0, qi) : hash).replace(/^\/+|\/+$/g, '');
+  if (!Object.prototype.hasOwnProperty.call(viewParams, path)) return;
+  if (!Object.prototype.hasOwnProperty.call((appConfig && appConfig.plugins) || {}, PLUGINS[path])) return;
+  const q = {};
+  for (const [k, v] of new URLSearchParams(qi >= 0 ? hash.slice(qi + 1) : '')) if (!(k in q)) q[k] = v;
+  const url = viewURL(path, viewParams[path](q, readSetting));
+  const promise = getJSON(url);
+  promise.catch(() => {});                   // reported when (if) used
+  early.set(url, { at: performance.now(), promise });
+}
+try { requestEarly(); } catch (err) { console.warn('early views request not made', err); }
+
 // GET views/<name>.json with params; notes when the data was in.
 export async function fetchView(ctx, name, params) {
-  const json = await ctx.getJSON('views/' + name + '.json' + queryString(params));
+  const url = viewURL(name, params);
+  const pending = early.get(url);
+  early.clear();                             // one use; later loads are fresh
+  const json = pending && performance.now() - pending.at < EARLY_MAX_AGE_MS ? await pending.promise : await ctx.getJSON(url);
   lastDataAt = performance.now();
   return json;
 }
@@ -172,14 +238,16 @@ export function virtualGrid(spec) {
     return node;
   }
 
-  function paint(force) {
+  // tight: only what is on screen (update); else half a screen more each way
+  function paint(force, tight) {
     frame = 0;
     if (!s) return;
     const left = body.scrollLeft, top = body.scrollTop;
     const vw = body.clientWidth || 1200, vh = body.clientHeight || 800;
     if (!force && painted && left >= painted.left && left + vw <= painted.right
         && top >= painted.top && top + vh <= painted.bottom) return;
-    painted = { left: Math.max(0, left - vw / 2), right: left + 1.5 * vw, top: Math.max(0, top - vh / 2), bottom: top + 1.5 * vh };
+    const mx = tight ? 0 : vw / 2, my = tight ? 0 : vh / 2;
+    painted = { left: Math.max(0, left - mx), right: left + vw + mx, top: Math.max(0, top - my), bottom: top + vh + my };
     const c0 = Math.floor(painted.left / s.colWidth), c1 = Math.min(s.cols - 1, Math.floor(painted.right / s.colWidth));
     const r0 = Math.floor(painted.top / s.rowHeight), r1 = Math.min(s.rows - 1, Math.floor(painted.bottom / s.rowHeight));
     const heads = document.createDocumentFragment(), labels = document.createDocumentFragment(), cells = document.createDocumentFragment();
@@ -216,7 +284,7 @@ export function virtualGrid(spec) {
       bodyInner.style.cssText = 'width:' + width + 'px;height:' + height + 'px';
       headInner.style.cssText = 'width:' + (width + 40) + 'px;height:' + s.headerHeight + 'px';
       sideInner.style.cssText = 'width:' + s.labelWidth + 'px;height:' + (height + 40) + 'px';
-      paint(true);
+      paint(true, true);
       head.scrollLeft = body.scrollLeft;
       side.scrollTop = body.scrollTop;
     },
@@ -225,10 +293,12 @@ export function virtualGrid(spec) {
   };
 }
 
-// A cell's chips: one link per build, colored by result.
-export function chips(ctx, builds, builderName, testid) {
+// A cell's chips: one link per build (indices into the columnar builds),
+// colored by result.
+export function chips(ctx, builds, indices, builderName, testid) {
   const span = document.createElement('span');
-  for (const build of builds) {
+  for (const i of indices) {
+    const build = buildAt(builds, i);
     const a = document.createElement('a');
     a.className = 'cv-chip ' + ctx.result(build.complete ? build.results : null).cls;
     a.href = buildHref(build);
@@ -249,10 +319,20 @@ function niceStep(pixelsPerSecond) {
   return steps[steps.length - 1];
 }
 
+// Local dates as YYYY-MM-DD HH:MM (no Intl: its first use costs tens of ms).
+const pad2 = (n) => (n < 10 ? '0' : '') + n;
+function dayText(d) {
+  return d.getFullYear() + '-' + pad2(d.getMonth() + 1) + '-' + pad2(d.getDate());
+}
+function minuteText(t) {
+  const d = new Date(t * 1000);
+  return dayText(d) + ' ' + pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+}
+
 function tickText(t, step) {
   const d = new Date(t * 1000);
-  const hm = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
-  if (step >= 86400 || (d.getHours() === 0 && d.getMinutes() === 0)) return d.toLocaleDateString() + (step < 86400 ? ' ' + hm : '');
+  const hm = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+  if (step >= 86400 || (d.getHours() === 0 && d.getMinutes() === 0)) return dayText(d) + (step < 86400 ? ' ' + hm : '');
   return hm;
 }
 
@@ -297,46 +377,68 @@ export async function render(root, ctx) {
   root.appendChild(view);
 
   let data = null;
-  let layout = null;         // {columns, colWidth, height}
+  // {builders (shown, in column order), order (build indices, column by
+  // column, each column by top), start (column -> first slot of order),
+  // top, height (per build), tallest (per column), colWidth, height}
+  let layout = null;
   let painted = null;        // the area whose boxes are in the DOM
   let frame = 0;
 
-  function paint(force) {
+  // tight: only what is on screen (the first paint of a load); else half a
+  // screen more each way, so small scrolls cost nothing.
+  function paint(force, tight) {
     frame = 0;
     if (!layout) return;
     const top = body.scrollTop, left = body.scrollLeft;
     const vw = body.clientWidth || 800, vh = body.clientHeight || 600;
     if (!force && painted && left >= painted.left && left + vw <= painted.right
         && top >= painted.top && top + vh <= painted.bottom) return;
-    // Draw half a screen more each way, so small scrolls cost nothing.
-    painted = { left: Math.max(0, left - vw / 2), right: left + 1.5 * vw, top: Math.max(0, top - vh / 2), bottom: top + 1.5 * vh };
-    const { columns, colWidth } = layout;
+    const mx = tight ? 0 : vw / 2, my = tight ? 0 : vh / 2;
+    painted = { left: Math.max(0, left - mx), right: left + vw + mx, top: Math.max(0, top - my), bottom: top + vh + my };
+    const { builders, order, start, tops, heights, tallest, colWidth } = layout;
+    const builds = data.builds;
     const c0 = Math.max(0, Math.floor(painted.left / colWidth));
-    const c1 = Math.min(columns.length - 1, Math.floor(painted.right / colWidth));
+    const c1 = Math.min(builders.length - 1, Math.floor(painted.right / colWidth));
     const fragment = document.createDocumentFragment();
+    const headFragment = document.createDocumentFragment();
     const labels = colWidth >= 22;
+    const bottom = painted.bottom;
     for (let c = c0; c <= c1; c++) {
-      const col = columns[c];
-      const boxes = col.boxes;
-      // boxes are sorted by top; a box starting above the area may reach into it
-      let lo = 0, hi = boxes.length;
-      const from = painted.top - col.tallest;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (boxes[mid].top < from) lo = mid + 1; else hi = mid; }
-      for (let i = lo; i < boxes.length && boxes[i].top <= painted.bottom; i++) {
-        const b = boxes[i];
-        if (b.top + b.height < painted.top) continue;
+      const builder = builders[c];
+      // header: the builder's name, a link to its page
+      const label = document.createElement('a');
+      label.className = 'wf-label';
+      label.href = '#/builders/' + builder.builderid;
+      label.title = builder.name + (builder.description ? ' \u2014 ' + builder.description : '');
+      label.dataset.testid = 'waterfall-builder';
+      label.style.cssText = 'left:' + c * colWidth + 'px;width:' + colWidth + 'px';
+      label.textContent = builder.name;
+      headFragment.appendChild(label);
+      // boxes: sorted by top; a box starting above the area may reach into it
+      const from = painted.top - tallest[c];
+      let lo = start[c], hi = start[c + 1];
+      const end = hi;
+      while (lo < hi) { const mid = (lo + hi) >> 1; if (tops[order[mid]] < from) lo = mid + 1; else hi = mid; }
+      const x = 'left:' + (c * colWidth + 1) + 'px;width:' + (colWidth - 2) + 'px;top:';
+      for (let k = lo; k < end; k++) {
+        const i = order[k];
+        const t = tops[i], h = heights[i];
+        if (t > bottom) break;
+        if (t + h < painted.top) continue;
+        const build = buildAt(builds, i);
         const a = document.createElement('a');
-        a.className = 'wf-box ' + b.cls;
-        a.href = buildHref(b.build);
+        a.className = 'wf-box ' + ctx.result(build.complete ? build.results : null).cls;
+        a.href = buildHref(build);
         a.dataset.testid = 'waterfall-build';
-        a.dataset.buildid = b.build.buildid;
-        a.title = buildTitle(ctx, b.build, col.builder.name);
-        a.style.cssText = 'left:' + (c * colWidth + 1) + 'px;top:' + b.top + 'px;width:' + (colWidth - 2) + 'px;height:' + b.height + 'px';
-        if (labels && b.height >= 13) a.textContent = b.build.number;
+        a.dataset.buildid = build.buildid;
+        a.title = buildTitle(ctx, build, builder.name);
+        a.style.cssText = x + t + 'px;height:' + h + 'px';
+        if (labels && h >= 13) a.textContent = build.number;
         fragment.appendChild(a);
       }
     }
     layer.replaceChildren(fragment);
+    headInner.replaceChildren(headFragment);
   }
 
   function schedule() {
@@ -345,66 +447,69 @@ export async function render(root, ctx) {
     if (!frame) frame = requestAnimationFrame(() => paint(false));
   }
   body.addEventListener('scroll', schedule, { passive: true });
-  const onResize = () => paint(true);
+  const onResize = () => { if (!frame) frame = requestAnimationFrame(() => paint(true, false)); };
   window.addEventListener('resize', onResize);
 
   function draw(json) {
     data = json;
+    const builds = json.builds;
+    const n = builds.buildid.length;
+    const t0b = builds.t0;
     // the top is the window's end (the newest activity when live); running builds reach it
     const t1 = json.window.until;
     const t0 = Math.min(json.window.since, t1 - 60);
-    const perBuilder = new Map();
-    for (const b of json.builds) {
-      let list = perBuilder.get(b.builderid);
-      if (!list) perBuilder.set(b.builderid, list = []);
-      list.push(b);
-    }
+    // builds per builder
+    const counts = new Map();
+    const builderids = builds.builderid;
+    for (let i = 0; i < n; i++) counts.set(builderids[i], (counts.get(builderids[i]) || 0) + 1);
     const withEmpty = !!ctx.setting('Waterfall.show_builders_without_builds', false);
-    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || perBuilder.has(b.builderid));
+    const builders = tagFilter(json.builders, q.tags).filter((b) => withEmpty || counts.has(b.builderid));
+    const column = new Map();
     let most = 0;
-    for (const b of builders) most = Math.max(most, (perBuilder.get(b.builderid) || []).length);
+    const start = new Int32Array(builders.length + 1);
+    builders.forEach((b, c) => {
+      column.set(b.builderid, c);
+      const k = counts.get(b.builderid) || 0;
+      most = Math.max(most, k);
+      start[c + 1] = start[c] + k;
+    });
     const colWidth = Math.max(8, Number(ctx.setting('Waterfall.min_column_width_waterfall', 40)) || 40);
     const viewHeight = body.clientHeight || 600;
     const height = Math.min(MAX_HEIGHT, Math.max(viewHeight - 2, most * 24));
     const scale = height / (t1 - t0);
-    const y = (t) => Math.round((t1 - Math.min(t1, Math.max(t0, t))) * scale);
-    const columns = builders.map((builder) => {
-      const boxes = [];
-      let tallest = 0;
-      for (const build of perBuilder.get(builder.builderid) || []) {
-        const end = build.complete_at === null ? t1 : build.complete_at;
-        const top = y(end);
-        const h = Math.max(MIN_BOX, y(build.started_at) - top);
-        tallest = Math.max(tallest, h);
-        boxes.push({ top, height: h, build, cls: ctx.result(build.complete_at === null ? null : build.results).cls });
-      }
-      boxes.sort((a, b) => a.top - b.top);
-      return { builder, boxes, tallest };
-    });
-    const width = Math.max(columns.length * colWidth, 1);
-    layout = { columns, colWidth, height };
-
-    // header: builder names, each a link to its builder page
-    const headFragment = document.createDocumentFragment();
-    columns.forEach((col, i) => {
-      const a = document.createElement('a');
-      a.className = 'wf-label';
-      a.href = '#/builders/' + col.builder.builderid;
-      a.title = col.builder.name + (col.builder.description ? ' \u2014 ' + col.builder.description : '');
-      a.dataset.testid = 'waterfall-builder';
-      a.style.cssText = 'left:' + i * colWidth + 'px;width:' + colWidth + 'px';
-      a.textContent = col.builder.name;
-      headFragment.appendChild(a);
-    });
+    // y of an answer time (relative to builds.t0), clamped to the window
+    const lo = t0 - t0b, hi = t1 - t0b;
+    const y = (t) => Math.round((hi - Math.min(hi, Math.max(lo, t))) * scale);
+    const tops = new Int32Array(n), heights = new Int32Array(n);
+    const order = new Int32Array(start[builders.length]);
+    const fill = start.slice(0, builders.length);
+    const tallest = new Int32Array(builders.length);
+    const started = builds.started_at, completed = builds.complete_at;
+    for (let i = 0; i < n; i++) {
+      const c = column.get(builderids[i]);
+      if (c === undefined) continue;
+      const done = completed[i];
+      const top = y(done === null ? hi : done);
+      const h = Math.max(MIN_BOX, y(started[i]) - top);
+      tops[i] = top;
+      heights[i] = h;
+      if (h > tallest[c]) tallest[c] = h;
+      order[fill[c]++] = i;
+    }
+    for (let c = 0; c < builders.length; c++) {
+      if (start[c + 1] - start[c] > 1) order.subarray(start[c], start[c + 1]).sort((a, b) => tops[a] - tops[b] || a - b);
+    }
+    const width = Math.max(builders.length * colWidth, 1);
+    layout = { builders, order, start, tops, heights, tallest, colWidth, height };
     headInner.style.cssText = 'width:' + (width + 40) + 'px;height:' + HEADER_HEIGHT + 'px';
-    headInner.replaceChildren(headFragment);
 
     // time axis and horizontal rules
     const step = niceStep(scale);
     const axisFragment = document.createDocumentFragment();
     const ruleFragment = document.createDocumentFragment();
+    const ya = (t) => y(t - t0b);
     for (let t = Math.floor(t1 / step) * step; t >= t0; t -= step) {
-      const ty = y(t);
+      const ty = ya(t);
       axisFragment.appendChild(el('div', { class: 'wf-tick', style: 'top:' + ty + 'px' }, tickText(t, step)));
       ruleFragment.appendChild(el('div', { class: 'wf-rule', style: 'top:' + ty + 'px' }));
     }
@@ -413,22 +518,22 @@ export async function render(root, ctx) {
     rules.replaceChildren(ruleFragment);
     space.style.cssText = 'width:' + width + 'px;height:' + height + 'px';
 
-    status.textContent = json.builds.length + ' builds, ' + columns.length + ' builders, '
-      + ctx.dateText(json.window.since) + ' \u2013 ' + ctx.dateText(json.window.until)
-      + (json.truncated ? ' (only the newest ' + json.builds.length + ' builds)' : '');
-    if (!columns.length) layer.replaceChildren(el('div', { class: 'empty', style: 'padding:1em' }, 'No builds in this window.'));
-    else paint(true);
+    status.textContent = n + ' builds, ' + builders.length + ' builders, '
+      + minuteText(json.window.since) + ' \u2013 ' + minuteText(json.window.until)
+      + (json.truncated ? ' (only the newest ' + n + ' builds)' : '');
+    if (!builders.length) {
+      headInner.replaceChildren();
+      layer.replaceChildren(el('div', { class: 'empty', style: 'padding:1em' }, 'No builds in this window.'));
+    } else {
+      paint(true, true);
+    }
     head.scrollLeft = body.scrollLeft;
     axis.scrollTop = body.scrollTop;
     markRendered(view);
   }
 
   async function load() {
-    const params = {
-      since: q.since, until: q.until, builders: q.builders,
-      limit: q.limit || Math.min(100000, Math.max(1, Number(ctx.setting('Waterfall.limit', 50000)) || 50000)),
-    };
-    const json = await fetchView(ctx, 'waterfall', params);
+    const json = await fetchView(ctx, 'waterfall', viewParams.waterfall(q, ctx.setting));
     if (ctx.alive && !ctx.alive()) return;
     draw(json);
   }
