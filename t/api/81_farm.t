@@ -143,7 +143,7 @@ if (!$node_pid) {
     open STDOUT, '>', "$node_dir/logs/stdout";
     open STDERR, '>&', \*STDOUT;
     $ENV{TZ} = 'UTC';
-    exec('/usr/sbin/apache2', '-d', $node_dir, '-f', $conf, '-DFOREGROUND') or POSIX::_exit(127);
+    exec(Apache::Test::vars('httpd') || '/usr/sbin/apache2', '-d', $node_dir, '-f', $conf, '-DFOREGROUND') or POSIX::_exit(127);
 }
 if (open my $g, '>', $guard) { print $g "$node_pid\n"; close $g }
 

@@ -146,7 +146,7 @@ if (!$pid) {
     open STDIN, '<', '/dev/null';
     open STDOUT, '>', "$dir/logs/stdout";
     open STDERR, '>&', \*STDOUT;
-    exec('/usr/sbin/apache2', '-d', $dir, '-f', $conf, '-DFOREGROUND') or POSIX::_exit(127);
+    exec(Apache::Test::vars('httpd') || '/usr/sbin/apache2', '-d', $dir, '-f', $conf, '-DFOREGROUND') or POSIX::_exit(127);
 }
 
 # curl(ARGS...) -> (status, headers text, body, http_version)
