@@ -440,14 +440,14 @@ static const char *not_found_message(bbw_call *c, bbw_ep ep)
 static void cache_headers(request_rec *r)
 {
     const bbw_dir_conf *conf = bbw_conf(r);
-    int secs = bbw_conf_json_cache_seconds(conf);
-    if (secs <= 0)
-        return;
     /* Answers that depend on who asks must not be shared by caches. */
     if (conf->authz || conf->remote_user_header) {
         apr_table_setn(r->headers_out, "Cache-Control", "private");
         apr_table_mergen(r->headers_out, "Vary", "Cookie");
     }
+    int secs = bbw_conf_json_cache_seconds(conf);
+    if (secs <= 0)
+        return;
     char date[APR_RFC822_DATE_LEN];
     apr_rfc822_date(date, apr_time_now() + apr_time_from_sec(secs));
     apr_table_setn(r->headers_out, "Expires", apr_pstrdup(r->pool, date));

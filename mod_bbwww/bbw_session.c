@@ -243,19 +243,6 @@ int bbw_session_is_anonymous(const json_t *user)
            || json_object_size(user) == 0;
 }
 
-const char *bbw_session_owner(const json_t *user)
-{
-    static const char *const fields[] = { "email", "username", "full_name" };
-    if (bbw_session_is_anonymous(user))
-        return "anonymous";
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
-        const char *v = json_string_value(json_object_get(user, fields[i]));
-        if (v && *v)
-            return v;
-    }
-    return NULL;
-}
-
 const char *bbw_session_mint(request_rec *r, const json_t *user_info)
 {
     const char *secret = bbw_session_secret(r);

@@ -32,10 +32,6 @@ int bbw_session_start(request_rec *r, json_t *user_info);
  * TWISTED_SECURE_SESSION when the request came over TLS. */
 const char *bbw_session_cookie_name(request_rec *r);
 
-/* Buildbot's owner for a control call: "anonymous", else the first
- * non-empty of email, username, full_name (NULL when none). */
-const char *bbw_session_owner(const json_t *user_info);
-
 /* Per-process state (the secret cache's lock). */
 void bbw_session_child_init(apr_pool_t *p);
 

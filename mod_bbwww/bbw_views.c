@@ -1101,6 +1101,8 @@ static int check_read_access(request_rec *r, bbw_db *db, json_t *user)
 int bbw_views_handler(request_rec *r, const char *rest)
 {
     view_fn fn = NULL;
+    if (strcmp(rest, "can.json") == 0 && r->method_number == M_GET)
+        return bbw_can_handler(r);
     for (size_t i = 0; i < sizeof views / sizeof *views; i++)
         if (strcmp(rest, views[i].name) == 0)
             fn = views[i].fn;

@@ -4,4 +4,7 @@
 #include "bbw.h"
 /* rest: what follows "views/". */
 int bbw_views_handler(request_rec *r, const char *rest);
+/* views/can.json: the control calls the rules allow on one object. */
+int bbw_can_handler(request_rec *r);
+
 #endif

@@ -1,12 +1,24 @@
 // Small pieces several pages share: build links, tables, pagers, change entries.
-import { el, config, result, duration, ago, dateText, isLoggedIn, avatarFallback } from './lib.js';
+import { el, config, result, duration, ago, dateText, isLoggedIn, avatarFallback, getJSON } from './lib.js';
 
-// authz is always {} in the frontend config, so the UI cannot know the rules: it offers
-// control to anyone who could be allowed (everyone under NoAuth, else logged-in users)
-// and shows the server's 403 message when the rules say no.
+// authz is always {} in the frontend config, so by itself the UI cannot know the rules: it
+// offers control to anyone who could be allowed (everyone under NoAuth, else logged-in
+// users) and shows the server's 403 message when the rules say no.
 export function canControl() {
   const auth = config.auth || {};
   return !auth.name || auth.name === 'NoAuth' || isLoggedIn();
+}
+
+// What the rules allow this user on one object (views/can.json runs the same check as the
+// call): {stop: true, rebuild: false}. Falls back to canControl() if the answer fails.
+export async function allowedActions(path, actions, builderid) {
+  const query = 'path=' + encodeURIComponent(path) + '&actions=' + actions.join(',') +
+    (builderid ? '&builderid=' + builderid : '');
+  try {
+    return await getJSON('views/can.json?' + query);
+  } catch (err) {
+    return Object.fromEntries(actions.map((a) => [a, canControl()]));
+  }
 }
 
 export function buildHref(build) {

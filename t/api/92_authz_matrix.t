@@ -108,6 +108,38 @@ for my $user (@users) {
     isnt($res->code, 403, 'a lower-case "head" method is no way around the rules either');
 }
 
+# ---- views/can.json: the same decisions, for the UI's buttons ----
+{
+    my @can = (
+        # [user, path, actions, builderid, expected]
+        ['dev',   'builds/12', 'stop,rebuild', undef, { stop => 1, rebuild => 1 }],
+        ['dev',   'builds/1',  'stop,rebuild', undef, { stop => 0, rebuild => 1 }],  # legacy-win32 matches l*
+        ['alice@example.org', 'builds/12', 'stop', undef, { stop => 1 }],
+        ['alice@example.org', 'builds/13', 'stop', undef, { stop => 0 }],
+        ['viewer', 'builds/12', 'stop,rebuild', undef, { stop => 0, rebuild => 0 }],
+        ['anon',  'builds/12', 'stop', undef, { stop => 0 }],
+        ['admin', 'builds/1',  'stop,rebuild', undef, { stop => 1, rebuild => 1 }],
+        ['dev',   'schedulers/1', 'enable', undef, { enable => 1 }],
+        ['dev',   'buildrequests/1', 'cancel', undef, { cancel => 0 }],
+    );
+    for my $c (@can) {
+        my ($user, $path, $actions, $bid, $want) = @$c;
+        my $t = token_for('bbw_authz', $user);
+        my $res = http(GET => server_url('bbw_authz') . "/views/can.json?path=$path&actions=$actions"
+                       . (defined $bid ? "&builderid=$bid" : ''), headers => [$t ? cookie_header($t) : ()]);
+        my $got = eval { $json->decode($res->content) } || {};
+        is_deeply({ map { $_ => $got->{$_} ? 1 : 0 } keys %$got }, $want,
+                  "can.json: $user on $path ($actions) as the call would be judged");
+    }
+    my $res = http(GET => server_url('bbw_authz') . '/views/can.json?path=builds/12');
+    is($res->code, 400, 'can.json without actions: 400');
+    $res = http(GET => server_url('bbw_authz') . '/views/can.json?path=no/such&actions=stop');
+    is($res->code, 404, 'can.json on an unknown path: 404');
+    $res = http(GET => server_url('bbw_authz') . '/views/can.json?path=builds/1&actions=Stop%3Cx');
+    is($res->code, 400, 'can.json with a bad action name: 400');
+    is($res->header('Content-Type'), 'application/json', '  as JSON');
+}
+
 # ---- bbw_private: reads need a role; regex roles anchored at the start ----
 my @private = (
     # [user, method, path, expected status or verdict]

@@ -1,6 +1,6 @@
 // One build: header with result and controls, steps expandable to their logs (which follow
 // a running step), properties and changes. Steps and the header update live.
-import { buildDuration, resultText, canControl, changeItem, scheduler } from '../widgets.js';
+import { buildDuration, resultText, allowedActions, changeItem, scheduler } from '../widgets.js';
 import { logViewer } from '../logview.js';
 
 export const route = '/builders/:builderid/builds/:number';
@@ -75,9 +75,14 @@ export async function render(root, ctx) {
         fact('Worker', worker ? el('a', { href: '#/workers/' + worker.workerid }, worker.name) : (prop('workername') || '')),
         prop('reason') ? fact('Reason', String(prop('reason'))) : null,
         prop('owner') ? fact('Owner', String(prop('owner'))) : null),
-      canControl() ? el('div', { class: 'actions' }, build.complete ? rebuildButton : stopButton) : null,
-      actionNotice, actionError);
+      actions, actionNotice, actionError);
+    // Only the button the rules allow this user on this build.
+    const wanted = build.complete ? 'rebuild' : 'stop';
+    allowedActions('builds/' + build.buildid, [wanted]).then((allowed) => {
+      replaceChildren(actions, allowed[wanted] ? (build.complete ? rebuildButton : stopButton) : null);
+    });
   }
+  const actions = el('div', { class: 'actions', 'data-testid': 'build-actions' });
 
   // ------------------------------------------------------------ steps
   const stepRows = new Map();  // stepid -> {row, step, open, viewers}

@@ -1,5 +1,5 @@
 // One builder: its builds newest first with offset paging, force buttons, live updates.
-import { buildChip, buildDuration, resultText, timeCell, emptyRow, pager, offsetFrom, canControl } from '../widgets.js';
+import { buildChip, buildDuration, resultText, timeCell, emptyRow, pager, offsetFrom, allowedActions } from '../widgets.js';
 import { openForceDialog } from '../force.js';
 
 export const route = '/builders/:builderid';
@@ -29,7 +29,7 @@ export async function render(root, ctx) {
   const workerNames = new Map(workersReply.workers.map((w) => [w.workerid, w.name]));
 
   const notice = el('div', { class: 'notice', 'data-testid': 'force-result', hidden: true });
-  const forceButtons = canControl() ? forceReply.forceschedulers.filter((s) => s.enabled !== false).map((s) => el('button', {
+  const forceButton = (s) => el('button', {
     type: 'button', class: 'primary', 'data-testid': 'force-button', dataset: { scheduler: s.name },
     onclick: async () => {
       const outcome = await openForceDialog(s, builder);
@@ -38,7 +38,14 @@ export async function render(root, ctx) {
       replaceChildren(notice, 'Build requested (buildset ' + outcome[0] + (brids.length ? ', build request ' + brids.join(', ') : '') + ').');
       notice.hidden = false;
     },
-  }, s.button_name || s.name)) : [];
+  }, s.button_name || s.name);
+  // A button per force scheduler the rules let this user use for this builder.
+  const forceButtons = el('div', { class: 'actions' });
+  for (const s of forceReply.forceschedulers.filter((f) => f.enabled !== false)) {
+    allowedActions('forceschedulers/' + s.name, ['force'], builder.builderid).then((allowed) => {
+      if (allowed.force) forceButtons.append(forceButton(s));
+    });
+  }
 
   const owner = (b) => {
     const p = b.properties && b.properties.owner;
@@ -69,7 +76,7 @@ export async function render(root, ctx) {
           ? workersReply.workers.map((w) => el('a', { href: '#/workers/' + w.workerid, class: 'worker ' + (w.connected_to.length ? 'online' : 'offline') }, w.name))
           : el('span', { class: 'muted' }, 'none'),
         pending ? el('a', { href: '#/pending', class: 'pending-count', 'data-testid': 'builder-pending' }, ' ' + pending + ' pending') : null),
-      el('div', { class: 'actions' }, forceButtons),
+      forceButtons,
       notice),
     el('table', { class: 'grid', 'data-testid': 'builds-table' },
       el('thead', null, el('tr', null, ['Build', 'Result', 'Status', 'Started', 'Duration', 'Worker', 'Owner'].map((h) => el('th', null, h)))),
