@@ -1,5 +1,5 @@
 // Pending build requests (buildrequests?complete=false), cancellable; refreshed on events.
-import { timeCell, canControl, scheduler } from '../widgets.js';
+import { timeCell, allowedActions, scheduler } from '../widgets.js';
 
 export const route = '/pending';
 export const title = 'Pending Buildrequests';
@@ -31,6 +31,10 @@ export async function render(root, ctx) {
 
   async function draw() {
     const requests = (await api('buildrequests', { complete: false, order: '-buildrequestid', property: ['owner'] })).buildrequests;
+    // Buildbot's rules judge "cancel" with no object (Any/AnyControl matchers only):
+    // one answer holds for every request.
+    const may = requests.length
+      ? (await allowedActions('buildrequests/' + requests[0].buildrequestid, ['cancel'])).cancel : false;
     const rows = requests.map((r) => {
       const owner = r.properties && r.properties.owner ? String(r.properties.owner[0]) : '';
       return el('tr', { 'data-testid': 'buildrequest-row', dataset: { buildrequestid: r.buildrequestid } },
@@ -41,7 +45,7 @@ export async function render(root, ctx) {
         el('td', null, r.claimed ? el('span', { class: 'badge result-pending' }, 'running') : el('span', { class: 'muted' }, 'waiting')),
         el('td', null, reasons.get(r.buildsetid) || ''),
         el('td', null, owner),
-        el('td', null, canControl() ? el('button', { type: 'button', class: 'danger small', 'data-testid': 'cancel-button',
+        el('td', null, may ? el('button', { type: 'button', class: 'danger small', 'data-testid': 'cancel-button',
           onclick: (e) => cancel(r, e.currentTarget) }, 'Cancel') : null));
     });
     replaceChildren(box, el('table', { class: 'grid', 'data-testid': 'pending-table' },

@@ -1,5 +1,5 @@
 // One worker: its info and its latest builds (two requests plus builder names).
-import { buildChip, buildDuration, resultText, timeCell, emptyRow, canControl } from '../widgets.js';
+import { buildChip, buildDuration, resultText, timeCell, emptyRow, allowedActions } from '../widgets.js';
 import { workerState } from './workers.js';
 
 export const route = '/workers/:workerid';
@@ -24,11 +24,19 @@ export async function render(root, ctx) {
     notice.hidden = false;
   } }, label);
 
+  // Only the worker actions the rules allow this user.
+  const actions = el('div', { class: 'actions' });
+  const pause = worker.paused ? 'unpause' : 'pause';
+  allowedActions('workers/' + worker.workerid, [pause, 'stop']).then((allowed) => {
+    replaceChildren(actions, allowed[pause] ? action(pause, pause === 'pause' ? 'Pause' : 'Unpause') : null,
+      allowed.stop ? action('stop', 'Graceful shutdown') : null);
+  });
+
   replaceChildren(root,
     el('div', { class: 'card header-card' },
       el('div', { class: 'title-row' }, el('h2', null, worker.name), el('span', { class: 'worker ' + state.cls }, state.text)),
       el('dl', { class: 'facts' }, info.map(([k, v]) => [el('dt', null, k), el('dd', null, typeof v === 'string' ? v : JSON.stringify(v))])),
-      canControl() ? el('div', { class: 'actions' }, worker.paused ? action('unpause', 'Unpause') : action('pause', 'Pause'), action('stop', 'Graceful shutdown')) : null,
+      actions,
       notice),
     el('h2', null, 'Latest builds'),
     el('table', { class: 'grid', 'data-testid': 'worker-builds' },
