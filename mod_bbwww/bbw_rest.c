@@ -437,7 +437,7 @@ static const char *not_found_message(bbw_call *c, bbw_ep ep)
     return b.data;
 }
 
-static void cache_headers(request_rec *r)
+void bbw_rest_cache_headers(request_rec *r)
 {
     const bbw_dir_conf *conf = bbw_conf(r);
     /* Answers that depend on who asks must not be shared by caches. */
@@ -467,7 +467,7 @@ static int send_envelope(bbw_call *c, const char *plural, json_t *payload,
     bbw_buf_init(&b, r->pool, 8192);
     bbw_json_write(&b, env, compact ? BBW_JSON_COMPACT : BBW_JSON_PRETTY, 1);
     json_decref(env);
-    cache_headers(r);
+    bbw_rest_cache_headers(r);
     const char *ctype = compact ? "application/json; charset=utf-8" : "text/plain; charset=utf-8";
     if (c->cache_key)
         bbw_db_cache_response(c->db, c->cache_key, b.data, b.len, ctype, NULL);
@@ -570,7 +570,7 @@ static int answer_from_cache(bbw_call *c, const char *postpath, const char *view
     if (!bbw_db_cached_response(c->db, c->cache_key, &body, &len, &ctype, &disposition))
         return DECLINED;
     if (!disposition) {
-        cache_headers(r);
+        bbw_rest_cache_headers(r);
         return send_body(r, ctype, body, len);
     }
     /* A download: no Content-Length on HEAD, as when it is computed. */

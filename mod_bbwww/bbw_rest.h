@@ -93,6 +93,10 @@ json_t *bbw_sourcestamp_entity(bbw_call *c, apr_int64_t ssid);
 /* The entity type an endpoint class answers with. */
 const bbw_etype *bbw_ep_etype(bbw_ep ep);
 
+/* Caching headers of a successful read: private + Vary: Cookie when the
+ * answer depends on the user, Expires/Pragma for json_cache_seconds. */
+void bbw_rest_cache_headers(request_rec *r);
+
 /* Read-level restriction (bbw_visibility.c). hidden: builder ids the user
  * may not see (bbw_access_hidden_builders). Is the path below a hidden
  * builder, build, step, log, build request or change? */

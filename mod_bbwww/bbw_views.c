@@ -124,23 +124,6 @@ static int send_error(request_rec *r, int status, const char *message)
     return bbw_send_error(r, status, "application/json; charset=utf-8", message);
 }
 
-/* As REST answers: shared caches must not mix audiences. */
-static void cache_headers(request_rec *r)
-{
-    const bbw_dir_conf *conf = bbw_conf(r);
-    if (conf->authz || conf->remote_user_header) {
-        apr_table_setn(r->headers_out, "Cache-Control", "private");
-        apr_table_mergen(r->headers_out, "Vary", "Cookie");
-    }
-    int secs = bbw_conf_json_cache_seconds(conf);
-    if (secs <= 0)
-        return;
-    char date[APR_RFC822_DATE_LEN];
-    apr_rfc822_date(date, apr_time_now() + apr_time_from_sec(secs));
-    apr_table_setn(r->headers_out, "Expires", apr_pstrdup(r->pool, date));
-    apr_table_setn(r->headers_out, "Pragma", "no-cache");
-}
-
 static int fail(view *v, int status, const char *message)
 {
     v->status = status;
@@ -1130,7 +1113,7 @@ int bbw_views_handler(request_rec *r, const char *rest)
         v.hidden = bbw_access_hidden_builders(r, v.db, user);
         audience = bbw_access_view_key(r, v.db, user);
     }
-    cache_headers(r);
+    bbw_rest_cache_headers(r);     /* as REST answers */
     apr_table_mergen(r->headers_out, "Vary", "Accept-Encoding");
     int gzip = accepts_gzip(r);
     const char *key = NULL, *gzip_key = NULL;
