@@ -75,11 +75,12 @@ t/unit/unit_badges: t/unit/unit_badges.c t/unit/tap.h mod_bbwww/bbw_badge_svg.c 
 	  t/unit/unit_badges.c mod_bbwww/bbw_badge_svg.c mod_bbwww/bbw_json.c \
 	  $$(apr-1-config --link-ld) -ljansson $$(pkg-config --libs $(BBW_PKGS)) -lm
 
-t/unit/unit_hooks: t/unit/unit_hooks.c t/unit/tap.h mod_bbwww/bbw_hook_verify.c mod_bbwww/bbw_hook_verify.h
+t/unit/unit_hooks: t/unit/unit_hooks.c t/unit/tap.h mod_bbwww/bbw_hook_verify.c mod_bbwww/bbw_hook_verify.h mod_bbwww/bbw_query.c
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -g -O1 \
 	  -fsanitize=address,undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
 	  -Imod_bbwww $$(apr-1-config --includes --cppflags) -o $@ \
-	  t/unit/unit_hooks.c mod_bbwww/bbw_hook_verify.c $$(apr-1-config --link-ld) -lcrypto
+	  t/unit/unit_hooks.c mod_bbwww/bbw_hook_verify.c mod_bbwww/bbw_query.c \
+	  $$(apr-1-config --link-ld) -laprutil-1 -ljansson -lcrypto
 
 unit: t/unit/unit_core t/unit/unit_logchunk t/unit/unit_authz t/unit/unit_pyjson t/unit/unit_badges t/unit/unit_hooks
 	t/unit/unit_core

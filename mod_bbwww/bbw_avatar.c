@@ -1,6 +1,7 @@
 /* /avatar: Buildbot's avatar_methods (ui-assets.md §2). Each method may
  * redirect (gravatar, github), return image bytes (ldap) or nothing (next
  * method); when none answers, the browser is sent to img/nobody.png. */
+#include "bbw_query.h"
 #include "bbw.h"
 #include "bbw_avatar.h"
 #include "bbw_json.h"
@@ -85,17 +86,6 @@ static int is_ascii_alnum(unsigned char ch)
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
-static int hex_value(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Printable ASCII only: nothing that could end or split a header line. */
 static int is_header_safe(const char *s)
 {
@@ -133,22 +123,9 @@ static char *url_encode(apr_pool_t *p, const char *s, apr_size_t len, const char
 /* Twisted's unquote: '+' is a space, %XX a byte, a bad escape stays as is. */
 static avatar_value url_decode(apr_pool_t *p, const char *s, apr_size_t len)
 {
-    char *out = apr_palloc(p, len + 1), *o = out;
-    for (apr_size_t i = 0; i < len; i++) {
-        int hi, lo;
-        if (s[i] == '+')
-            *o++ = ' ';
-        else if (s[i] == '%' && i + 2 < len
-                 && (hi = hex_value((unsigned char)s[i + 1])) >= 0
-                 && (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
-            *o++ = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        else
-            *o++ = s[i];
-    }
-    *o = '\0';
-    return (avatar_value){ out, (apr_size_t)(o - out) };
+    avatar_value v;
+    v.data = bbw_form_decode(p, s, len, 1, &v.len);
+    return v;
 }
 
 /* Python's int() of bytes: surrounding whitespace, a sign, digits with

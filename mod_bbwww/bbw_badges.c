@@ -4,6 +4,7 @@
  * options come from BuildbotBadges, then from the query. Like Buildbot's
  * plugin there is no authz and no session, except that builders hidden by
  * BuildbotViewBuilders answer 404 like builders that do not exist. */
+#include "bbw_query.h"
 #include "bbw_badges.h"
 #include "bbw_access.h"
 #include "bbw_badge_svg.h"
@@ -87,32 +88,11 @@ static int send_error(request_rec *r, int status, const char *message)
 
 /* ----------------------------------------------------------------- input */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* %XX decoded (a bad escape stays as written), '+' → ' ' when plus is set.
  * *len = the decoded length (it may hold NULs). */
 static char *unescape(apr_pool_t *p, const char *s, size_t n, int plus, size_t *len)
 {
-    char *out = apr_palloc(p, n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n &&
-            (hi = hex_value(s[i + 1])) >= 0 && (lo = hex_value(s[i + 2])) >= 0) {
-            *o++ = (char)(hi * 16 + lo);
-            i += 2;
-        }
-        else
-            *o++ = plus && s[i] == '+' ? ' ' : s[i];
-    }
-    *o = '\0';
-    *len = (size_t)(o - out);
-    return out;
+    return bbw_form_decode(p, s, n, plus, len);
 }
 
 typedef struct {

@@ -1,5 +1,6 @@
 /* Change hooks: signature, token and request-shape checks, and the
  * duplicate-delivery table. No httpd headers here (see bbw_hook_verify.h). */
+#include "bbw_query.h"
 #include "bbw_hook_verify.h"
 
 #include <apr_lib.h>
@@ -109,22 +110,7 @@ const char *bbw_hook_pybytes_repr(apr_pool_t *p, const char *s)
 /* The decoded text, which may hold NUL bytes: *out_len is its length. */
 static char *url_decode(apr_pool_t *p, const char *s, size_t n, size_t *out_len)
 {
-    char *out = apr_palloc(p, n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+')
-            *o++ = ' ';
-        else if (s[i] == '%' && i + 2 < n && apr_isxdigit(s[i + 1])
-                 && apr_isxdigit(s[i + 2])) {
-            char hex[3] = { s[i + 1], s[i + 2], 0 };
-            *o++ = (char)strtol(hex, NULL, 16);
-            i += 2;
-        }
-        else
-            *o++ = s[i];
-    }
-    *o = '\0';
-    *out_len = (size_t)(o - out);
-    return out;
+    return bbw_form_decode(p, s, n, 1, out_len);
 }
 
 /* Calls each(key, value) for the fields of a form text, decoded. */

@@ -7,6 +7,7 @@
  *
  * Everything the provider answers is bounded (size, time) and type-checked
  * before use; none of it reaches a response header. */
+#include "bbw_query.h"
 #include "bbw.h"
 #include "bbw_oauth2.h"
 #include "bbw_auth.h"
@@ -64,13 +65,6 @@ static int is_ascii_alnum(unsigned char ch)
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
 }
 
-static int hex_value(unsigned char ch)
-{
-    return ch >= '0' && ch <= '9' ? ch - '0'
-         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
-         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
-}
-
 /* Printable ASCII, no space: fit for a header, a URL or a log line. */
 static int is_token_text(const char *s)
 {
@@ -108,30 +102,6 @@ static const char *form_encodes(apr_pool_t *p, const char *s)
     return form_encode(p, s, strlen(s));
 }
 
-/* unquote_plus: '+' is a space, %XX a byte, a bad escape stays. *len gets
- * the decoded length (the value may hold NUL). */
-static char *form_decode(apr_pool_t *p, const char *s, apr_size_t n, apr_size_t *len)
-{
-    char *out = apr_palloc(p, n + 1), *o = out;
-    for (apr_size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '+')
-            *o++ = ' ';
-        else if (s[i] == '%' && i + 2 < n
-                 && (hi = hex_value((unsigned char)s[i + 1])) >= 0
-                 && (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
-            *o++ = (char)(hi << 4 | lo);
-            i += 2;
-        }
-        else
-            *o++ = s[i];
-    }
-    *o = '\0';
-    if (len)
-        *len = (apr_size_t)(o - out);
-    return out;
-}
-
 /* The first value of `key` in a query or form string (items split on '&',
  * as Python's parse_qs), decoded; NULL when absent. */
 static const char *form_value(apr_pool_t *p, const char *s, const char *key, apr_size_t *len)
@@ -142,9 +112,9 @@ static const char *form_value(apr_pool_t *p, const char *s, const char *key, apr
         const char *eq = memchr(s, '=', n);
         if (eq) {
             apr_size_t dlen;
-            const char *name = form_decode(p, s, (apr_size_t)(eq - s), &dlen);
+            const char *name = bbw_form_decode(p, s, (apr_size_t)(eq - s), 1, &dlen);
             if (dlen == klen && memcmp(name, key, klen) == 0)
-                return form_decode(p, eq + 1, n - (size_t)(eq + 1 - s), len);
+                return bbw_form_decode(p, eq + 1, n - (size_t)(eq + 1 - s), 1, len);
         }
         s += n + (s[n] ? 1 : 0);
     }
@@ -353,8 +323,8 @@ static json_t *token_content(request_rec *r, const oauth2_response *resp)
         size_t n = strcspn(s, "&");
         const char *eq = memchr(s, '=', n);
         if (eq && eq + 1 < s + n) {
-            const char *key = form_decode(r->pool, s, (apr_size_t)(eq - s), NULL);
-            const char *value = form_decode(r->pool, eq + 1, n - (size_t)(eq + 1 - s), NULL);
+            const char *key = bbw_form_decode(r->pool, s, (apr_size_t)(eq - s), 1, NULL);
+            const char *value = bbw_form_decode(r->pool, eq + 1, n - (size_t)(eq + 1 - s), 1, NULL);
             json_t *v = json_string(value);         /* NULL unless UTF-8 */
             if (v && !json_object_get(doc, key))
                 json_object_set_new(doc, key, v);

@@ -74,26 +74,34 @@ int bbw_is_identifier(const char *s, int maxlen)
 }
 
 /* Decode application/x-www-form-urlencoded text in place. */
-static char *form_decode(apr_pool_t *p, const char *s, size_t n)
+static int hex_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+char *bbw_form_decode(apr_pool_t *p, const char *s, apr_size_t n, int plus, apr_size_t *len)
 {
     char *out = apr_palloc(p, n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            *o++ = ' ';
-        }
-        else if (s[i] == '%' && i + 2 < n
-                 && isxdigit((unsigned char)s[i + 1])
-                 && isxdigit((unsigned char)s[i + 2])) {
-            char hex[3] = { s[i + 1], s[i + 2], 0 };
-            *o++ = (char)strtol(hex, NULL, 16);
+    for (apr_size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = hex_digit((unsigned char)s[i + 1])) >= 0
+            && (lo = hex_digit((unsigned char)s[i + 2])) >= 0) {
+            *o++ = (char)(hi << 4 | lo);
             i += 2;
         }
-        else {
-            *o++ = s[i];
-        }
+        else
+            *o++ = plus && s[i] == '+' ? ' ' : s[i];
     }
     *o = '\0';
+    if (len)
+        *len = (apr_size_t)(o - out);
     return out;
+}
+
+static char *form_decode(apr_pool_t *p, const char *s, size_t n)
+{
+    return bbw_form_decode(p, s, n, 1, NULL);
 }
 
 typedef struct {

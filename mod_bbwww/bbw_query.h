@@ -63,6 +63,10 @@ typedef struct {
     const char *message;
 } bbw_error;
 
+/* %XX decoded (a bad escape stays as written), '+' as ' ' when plus is
+ * set; NUL-terminated, *len (if given) the length, which may cover NULs. */
+char *bbw_form_decode(apr_pool_t *p, const char *s, apr_size_t n, int plus, apr_size_t *len);
+
 /* Parse Python int() syntax (ASCII): spaces, sign, digits, single '_'. */
 int bbw_parse_pyint(const char *s, apr_int64_t *out);
 int bbw_is_identifier(const char *s, int maxlen);

@@ -163,10 +163,6 @@ export function setSetting(key, value) {
   try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(stored)); } catch (_) { /* private mode */ }
 }
 
-export function hasOwnSetting(key) {
-  return Object.prototype.hasOwnProperty.call(storedSettings(), key);
-}
-
 // ---------------------------------------------------------------- text helpers
 
 const RESULT_NAMES = ['success', 'warnings', 'failure', 'skipped', 'exception', 'retry', 'cancelled'];
